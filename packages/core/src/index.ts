@@ -1,0 +1,1 @@
+export { AgentraceError } from '@agentrace/pricing';

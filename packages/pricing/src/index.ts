@@ -1,0 +1,1 @@
+export { AgentraceError, ValidationError } from './agentrace-error.js';
