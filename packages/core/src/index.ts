@@ -1,1 +1,185 @@
-export { AgentraceError } from '@agentrace/pricing';
+// @agentrace/core — public API. This file only re-exports.
+
+export type { PriceTable, TokenUsage } from '@agentrace/pricing';
+export { AgentraceError, ValidationError } from '@agentrace/pricing';
+export type { AgentEventInit, EventAttributes } from './agent-event.js';
+export { AgentEvent, InvalidEventError } from './agent-event.js';
+export type { AgentRegistryOptions, CreateWorkerOptions } from './agent-registry.js';
+export {
+  AgentRegistry,
+  DEFAULT_REGISTRY_CAPACITY,
+  UnknownWorkerError,
+  WorkerIdCollisionError,
+} from './agent-registry.js';
+export type { RunOptions } from './agent-session.js';
+export { AgentSession, Orchestrator } from './agent-session.js';
+export {
+  AgentStatus,
+  allowedTransitions,
+  canTransition,
+  isAgentStatus,
+  isTerminalStatus,
+  TERMINAL_STATUSES,
+} from './agent-status.js';
+export type {
+  AgentWorkerDict,
+  AgentWorkerOptions,
+  TransitionRecord,
+  TransitionRecordDict,
+  WorkerError,
+  WorkerTransition,
+} from './agent-worker.js';
+export { AgentWorker, InvalidTransitionError } from './agent-worker.js';
+export type { BackoffOptions } from './backoff.js';
+export { backoffDelay, JitterMode, nextProvider, smallerContextBudget } from './backoff.js';
+export type {
+  BreakerStrategy,
+  ConsecutiveFailureStrategyOptions,
+  FailureRateStrategyOptions,
+} from './breaker-strategy.js';
+export { ConsecutiveFailureStrategy, FailureRateStrategy } from './breaker-strategy.js';
+export type {
+  CircuitBreakerOptions,
+  CircuitBreakerSnapshot,
+  CircuitCallContext,
+  CircuitExecuteOptions,
+  CircuitRejection,
+  CircuitStateChange,
+  RejectingCircuitState,
+} from './circuit-breaker.js';
+export { CircuitBreaker, CircuitOpenError, CircuitTransitionReason } from './circuit-breaker.js';
+export { CircuitState } from './circuit-state.js';
+export {
+  classifyError,
+  classifyMessage,
+  classifyStructured,
+  httpStatusOf,
+  MAX_CAUSE_DEPTH,
+} from './classify-error.js';
+export type { Clock, WallClock } from './clock.js';
+export { monotonicClock, systemWallClock } from './clock.js';
+export { AgentEventName, AgentEventStatus, AgentFailureClass } from './event-names.js';
+export type { EventSink } from './event-sink.js';
+export { FanOutEventSink, JsonLinesEventSink, NoopEventSink, RingBufferEventSink } from './event-sink.js';
+export { assertScenario, FailureScenario, failureClassFor } from './failure-scenario.js';
+export type {
+  Guardrail,
+  GuardrailCheck,
+  GuardrailContext,
+  GuardrailDefinition,
+  GuardrailOutcome,
+  GuardrailRun,
+  GuardrailVerdict,
+} from './guardrails.js';
+export {
+  AllowAllGuardrail,
+  defineGuardrail,
+  GuardrailStage,
+  GuardrailViolatedError,
+  runGuardrails,
+} from './guardrails.js';
+export type { HandoffDict, HandoffInit } from './handoff.js';
+export { Handoff } from './handoff.js';
+export type { Disposable, Listener } from './listeners.js';
+export type {
+  PermissionModeInput,
+  PermissionModeName,
+  PermissionOutcomeDict,
+  PermissionPolicyOptions,
+  RolePermissionConfig,
+} from './permissions.js';
+export {
+  PermissionDeniedError,
+  PermissionEnforcer,
+  PermissionMode,
+  PermissionOutcome,
+  PermissionPolicy,
+  parsePermissionMode,
+  permissionModeName,
+  REQUIRED_MODE_NOT_APPLICABLE,
+  UNKNOWN_ROLE_ALLOW_REASON,
+} from './permissions.js';
+export type { PolicyCondition } from './policy-conditions.js';
+export {
+  agentFailed,
+  allAgentsComplete,
+  and,
+  costExceeded,
+  gateBelow,
+  or,
+  phaseCompleted,
+  qualityAt,
+  retryExhausted,
+  timedOut,
+} from './policy-conditions.js';
+export type {
+  PhaseContext,
+  PhaseContextDict,
+  PhaseContextInit,
+  PolicyActionData,
+  PolicyActionDict,
+  PolicyRule,
+  ResolvedPolicyRule,
+} from './policy-engine.js';
+export {
+  DEFAULT_RULE_PRIORITY,
+  PolicyAction,
+  PolicyEngine,
+  phaseContext,
+  phaseContextFromDict,
+  phaseContextToDict,
+  policyAction,
+  policyActionToDict,
+} from './policy-engine.js';
+export type { QualityGateResult, QualityGateResultDict, QualityLevelName } from './quality-gate.js';
+export { parseQualityLevel, QualityGate, QualityLevel, qualityLevelName } from './quality-gate.js';
+export type {
+  AttemptRecoveryOptions,
+  RecoveryContextOptions,
+  RecoveryRecipe,
+  RecoveryRecord,
+  RecoveryRecordDict,
+  RecoveryResultDict,
+} from './recovery.js';
+export {
+  attemptRecovery,
+  EscalationPolicy,
+  RecoveryContext,
+  RecoveryEventType,
+  RecoveryOutcome,
+  RecoveryResult,
+  RecoveryStep,
+  recipeFor,
+} from './recovery.js';
+export type { RetryAfterOptions } from './retry-after.js';
+export { retryAfterMs } from './retry-after.js';
+export type {
+  PolicyInput,
+  RunToolOptions,
+  RunTurnOptions,
+  SessionSummary,
+  TurnContext,
+  TurnResult,
+  UsageInput,
+} from './session.js';
+export { handoffSourceSpan, Session, UNSPECIFIED_MODEL } from './session.js';
+export type { AgentSessionOptions } from './session-config.js';
+export {
+  InputStateError,
+  MaxIterationsExceededError,
+  SessionEndedError,
+  TurnTimeoutError,
+} from './session-errors.js';
+export { CAPTURE_CONTENT_ENV, captureContentFromEnv } from './telemetry/content-capture.js';
+export { INSTRUMENTATION_SCOPE } from './telemetry/instruments.js';
+export { maskSecrets, sanitize } from './telemetry/redact.js';
+export * as semconv from './telemetry/semconv.js';
+export type { TelemetryOptions } from './telemetry/session-telemetry.js';
+export type { UsageSink } from './usage-sink.js';
+export { FanOutUsageSink, JsonLinesUsageSink, NoopUsageSink, RingBufferUsageSink } from './usage-sink.js';
+export type { UsageCounts, UsageDict } from './usage-snapshot.js';
+export { UsageSnapshot } from './usage-snapshot.js';
+export type { UsageSummary, UsageTrackerOptions } from './usage-tracker.js';
+export { BudgetExceededError, formatUsd, UsageTracker } from './usage-tracker.js';
+export { VERSION } from './version.js';
+export type { ValueOf } from './wire.js';

@@ -1,0 +1,925 @@
+import { ValidationError } from '@agentrace/pricing';
+import { type Attributes, context, type SpanContext } from '@opentelemetry/api';
+import { AgentEvent } from './agent-event.js';
+import type { AgentRegistry } from './agent-registry.js';
+import { AgentStatus } from './agent-status.js';
+import type { AgentWorker } from './agent-worker.js';
+import { CircuitOpenError, type CircuitStateChange } from './circuit-breaker.js';
+import { classifyError } from './classify-error.js';
+import type { Clock } from './clock.js';
+import { AgentEventName, AgentEventStatus, AgentFailureClass } from './event-names.js';
+import type { EventSink } from './event-sink.js';
+import { RingBufferEventSink } from './event-sink.js';
+import { FailureScenario, failureClassFor } from './failure-scenario.js';
+import { GuardrailStage, GuardrailViolatedError, runGuardrails } from './guardrails.js';
+import { Handoff } from './handoff.js';
+import type { Disposable } from './listeners.js';
+import { PermissionDeniedError } from './permissions.js';
+import { type PhaseContextInit, type PolicyActionData, phaseContext } from './policy-engine.js';
+import type { QualityGateResult, QualityLevel, QualityLevelName } from './quality-gate.js';
+import { qualityLevelName } from './quality-gate.js';
+import { attemptRecovery, RecoveryContext, type RecoveryRecord } from './recovery.js';
+import { runWithTimeout } from './run-with-timeout.js';
+import type { ResolvedSessionConfig } from './session-config.js';
+import {
+  InputStateError,
+  MaxIterationsExceededError,
+  SessionEndedError,
+  TurnTimeoutError,
+} from './session-errors.js';
+import { errorMessageOf, sanitize } from './telemetry/redact.js';
+import * as sc from './telemetry/semconv.js';
+import { SessionTelemetry, serializeContent, type TurnTelemetry } from './telemetry/session-telemetry.js';
+import { type UsageCounts, UsageSnapshot } from './usage-snapshot.js';
+import { BudgetExceededError, UsageTracker } from './usage-tracker.js';
+
+/** What the work function of a turn is told about the attempt it runs (recovery fills in what a retry changes). */
+export interface TurnContext {
+  /** 1-based attempt number within this turn. */
+  readonly attempt: number;
+  /** 1-based number of this turn within the session. */
+  readonly turnNumber: number;
+  /** The provider to call (`gen_ai.provider.name`), when known. */
+  readonly provider?: string;
+  /** The model to call, when known. */
+  readonly model?: string;
+  /** The context budget (characters) to stay within, when recovery reduced it. */
+  readonly contextBudget?: number;
+}
+
+/** Usage given directly, or derived from the turn's result. */
+export type UsageInput = UsageSnapshot | Partial<UsageCounts>;
+
+/** Options of {@link Session.runTurn}. */
+export interface RunTurnOptions<T> {
+  /** Requested model (`gen_ai.request.model`); prices the turn. Defaults to the session's `model`. */
+  model?: string;
+  /** Provider (`gen_ai.provider.name`, e.g. `openai`, `anthropic`, `gcp.gemini`). Defaults to the session's. */
+  provider?: string;
+  /** GenAI operation name (`chat` by default; `text_completion`, `generate_content`, `embeddings`, …). */
+  operation?: string;
+  /** The turn's token usage, when known up front. */
+  usage?: UsageInput;
+  /** Derives the turn's usage from its result (e.g. from a provider response's `usage` field). */
+  estimateUsage?: (result: T) => UsageInput | undefined;
+  /** Abandon the work after this many milliseconds (`TurnTimeoutError`); its signal is aborted. */
+  timeoutMs?: number;
+  /** Cancels this turn (in addition to the session's signal). */
+  signal?: AbortSignal;
+  /** Extra request attributes for the model-call span (`gen_ai.request.max_tokens`, `gen_ai.request.temperature`, …). */
+  attributes?: Attributes;
+  /** The turn's input messages; recorded as `gen_ai.input.messages` only when content capture is on. */
+  input?: unknown;
+}
+
+/** What {@link Session.runTurn} returns. */
+export interface TurnResult<T> {
+  /** What the work function returned. */
+  result: T;
+  /** The usage recorded for the turn. */
+  usage: UsageSnapshot;
+  /** The turn's cost in USD. */
+  costUsd: number;
+}
+
+/** Options of {@link Session.runTool}. */
+export interface RunToolOptions {
+  /** Cancels the tool call (in addition to the session's signal). */
+  signal?: AbortSignal;
+  /** Tool-call id from the model's response (`gen_ai.tool.call.id`). */
+  callId?: string;
+  /** `gen_ai.tool.description`. */
+  description?: string;
+  /** `gen_ai.tool.type` (`function` by default, `extension`, `datastore`). */
+  type?: string;
+  /** The call's arguments; recorded as `gen_ai.tool.call.arguments` only when content capture is on. */
+  args?: unknown;
+}
+
+/** Input of {@link Session.evaluatePolicy}: any {@link PhaseContextInit} field; missing ones come from the session. */
+export type PolicyInput = PhaseContextInit;
+
+/** What {@link Session.summary} returns (snake_case, the reference's shape). */
+export interface SessionSummary {
+  worker: ReturnType<AgentWorker['toDict']>;
+  usage: ReturnType<UsageTracker['summary']>;
+  per_model_cost: Record<string, number>;
+  recovery_events: ReturnType<RecoveryRecord['toDict']>[];
+  agent_events: Record<string, unknown>[];
+}
+
+/** Model key used to cost a turn that named no model. */
+export const UNSPECIFIED_MODEL = 'unspecified';
+
+const SESSION_SIGNAL_REASON = 'agentrace: session cancelled';
+
+// Source span of each handoff, so the target agent's span can link to it (Handoff itself is a frozen record).
+const handoffSources = new WeakMap<Handoff, SpanContext>();
+
+/** The span context of the agent that produced `handoff`, if it was produced by a session. */
+export function handoffSourceSpan(handoff: Handoff): SpanContext | undefined {
+  return handoffSources.get(handoff);
+}
+
+/** How a session was opened. */
+export interface SessionInit {
+  config: ResolvedSessionConfig;
+  signal?: AbortSignal | undefined;
+  handoff?: Handoff | undefined;
+}
+
+/**
+ * One run of an agent: a worker walking the lifecycle, its turns, tool calls, usage, recovery records and
+ * events, all visible as an `invoke_agent` span with model-call and tool spans under it.
+ *
+ * Get one from {@link AgentSession.run} (ended for you) or {@link AgentSession.open} (end it with `complete`,
+ * `fail` or `cancel`, or `await using`). Turns may run concurrently; counts, totals and the budget stay exact.
+ *
+ * @example
+ * ```ts
+ * const summary = await agent.run(async (session) => {
+ *   const { result } = await session.runTurn((signal) => client.chat({ signal }), {
+ *     model: 'gpt-4o', provider: 'openai', estimateUsage: (r) => ({ inputTokens: r.usage.prompt_tokens, outputTokens: r.usage.completion_tokens }),
+ *   });
+ *   await session.runTool('search', () => search(result.query));
+ *   return session.summary();
+ * });
+ * ```
+ */
+export class Session {
+  /** This run's worker (lifecycle state and transition records). */
+  readonly worker: AgentWorker;
+  /** Usage and cost of this run's turns. */
+  readonly tracker: UsageTracker;
+  /** Recovery bookkeeping of this run. */
+  readonly recovery: RecoveryContext;
+
+  readonly #cfg: ResolvedSessionConfig;
+  readonly #telemetry: SessionTelemetry;
+  readonly #events: RingBufferEventSink;
+  readonly #controller = new AbortController();
+  readonly #subscriptions: Disposable[] = [];
+  readonly #startedAt: number;
+  #turnsStarted = 0;
+  #input: { resolve: (value: string) => void; reject: (reason: unknown) => void } | undefined;
+  #budgetAnnounced = false;
+  #ended = false;
+
+  /** @internal Sessions are made by {@link AgentSession.open} / {@link AgentSession.run}. */
+  constructor(init: SessionInit) {
+    const cfg = init.config;
+    this.#cfg = cfg;
+    this.#startedAt = cfg.clock();
+    this.tracker = new UsageTracker({ pricing: cfg.pricing });
+    this.recovery = new RecoveryContext();
+    this.#events = new RingBufferEventSink(cfg.maxEvents);
+
+    const adopted = init.handoff ? adoptHandoffWorker(cfg.registry, init.handoff, cfg) : undefined;
+    this.worker = adopted ?? cfg.registry.create(cfg.role, cfg.phase, { projectId: cfg.projectId });
+    const source = init.handoff ? handoffSources.get(init.handoff) : undefined;
+    this.#telemetry = new SessionTelemetry(
+      {
+        role: cfg.role,
+        phase: cfg.phase,
+        workerId: this.worker.workerId,
+        ...(cfg.projectId !== undefined && { projectId: cfg.projectId }),
+        ...(cfg.description !== undefined && { description: cfg.description }),
+        ...(cfg.conversationId !== undefined && { conversationId: cfg.conversationId }),
+        ...(cfg.provider !== undefined && { provider: cfg.provider }),
+        ...(cfg.model !== undefined && { model: cfg.model }),
+        ...(source && {
+          links: [{ context: source, attributes: { [sc.ATTR_AGENTRACE_LINK_TYPE]: 'handoff' } }],
+        }),
+      },
+      cfg.telemetry,
+    );
+
+    this.#subscriptions.push(
+      this.worker.onTransition(({ from, to, record }) =>
+        this.#telemetry.addEvent(
+          'agentrace.lifecycle.transition',
+          {
+            [sc.ATTR_AGENTRACE_LIFECYCLE_FROM]: from,
+            [sc.ATTR_AGENTRACE_LIFECYCLE_TO]: to,
+            [sc.ATTR_AGENT_DETAIL]:
+              record.detail !== undefined ? sanitize(record.detail, this.#telemetry.maxLength) : undefined,
+          },
+          this.#telemetry.span,
+        ),
+      ),
+      this.recovery.onRecord((record) => this.#onRecoveryRecord(record)),
+    );
+    if (cfg.circuitBreaker) {
+      this.#subscriptions.push(cfg.circuitBreaker.onStateChange((change) => this.#onBreakerChange(change)));
+    }
+    for (const signal of [cfg.signal, init.signal]) {
+      if (!signal) continue;
+      if (signal.aborted) queueMicrotask(() => this.#cancelFromSignal(signal));
+      else {
+        const onAbort = () => this.#cancelFromSignal(signal);
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#subscriptions.push({ dispose: () => signal.removeEventListener('abort', onAbort) });
+      }
+    }
+
+    if (this.worker.status === AgentStatus.IDLE) this.worker.transition(AgentStatus.INITIALIZING);
+    this.worker.transition(AgentStatus.RUNNING);
+    this.#emit(AgentEvent.started(cfg.role, cfg.phase).withData({ worker_id: this.worker.workerId }));
+  }
+
+  /** The agent's role (`gen_ai.agent.name`). */
+  get role(): string {
+    return this.#cfg.role;
+  }
+
+  /** The phase this run belongs to. */
+  get phase(): string {
+    return this.#cfg.phase;
+  }
+
+  /** Aborts when the session is cancelled (by `cancel()` or its signal); passed on to every turn and tool. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Whether the session has ended (completed, failed, cancelled or handed off). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The events this run emitted, oldest first (the newest `maxEvents` are kept). */
+  get events(): readonly AgentEvent[] {
+    return this.#events.events;
+  }
+
+  /** Turns started so far (the number the iteration cap is checked against). */
+  get turnsStarted(): number {
+    return this.#turnsStarted;
+  }
+
+  /** Context carrying this session's `invoke_agent` span, for starting your own spans under it. */
+  get otelContext() {
+    return this.#telemetry.context;
+  }
+
+  /**
+   * Runs one model call as a turn: checks the iteration cap (before calling), the enforced budget, runs `fn`
+   * through the circuit breaker with the timeout, records usage and cost, and checks the budget.
+   *
+   * `fn` gets an `AbortSignal` (aborted on timeout, on the turn's or session's cancellation) and a
+   * {@link TurnContext}. Spans started inside `fn` are children of the turn's span.
+   *
+   * On failure the error is classified, one recovery attempt is recorded in {@link Session.recovery}, and the same
+   * error object is rethrown (a `CircuitOpenError` or `TurnTimeoutError` as it is; cancellation is not recorded as a
+   * failure).
+   *
+   * @throws {MaxIterationsExceededError} the session has already started `maxIterations` turns.
+   * @throws {BudgetExceededError} the budget is enforced and was exceeded (checked before and after the call).
+   * @throws {CircuitOpenError} the breaker is open.
+   * @throws {TurnTimeoutError} `timeoutMs` elapsed.
+   * @throws {SessionEndedError} the session has ended.
+   * @throws {ValidationError} bad options or usage (a negative token count, …), naming the field.
+   */
+  async runTurn<T>(
+    fn: (signal: AbortSignal, turn: TurnContext) => T | PromiseLike<T>,
+    opts: RunTurnOptions<T> = {},
+  ): Promise<TurnResult<T>> {
+    this.#assertActive('run a turn');
+    if (typeof fn !== 'function')
+      throw new ValidationError({ field: 'fn', value: fn, expected: 'a function' });
+    const { timeoutMs } = opts;
+    if (
+      timeoutMs !== undefined &&
+      !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))
+    ) {
+      throw new ValidationError({
+        field: 'timeoutMs',
+        value: timeoutMs,
+        expected: 'a positive finite number',
+      });
+    }
+    const cfg = this.#cfg;
+    if (this.#turnsStarted >= cfg.maxIterations) throw new MaxIterationsExceededError(cfg.maxIterations);
+    if (cfg.enforceBudget && cfg.budgetUsd !== undefined && this.tracker.isOverBudget(cfg.budgetUsd)) {
+      throw new BudgetExceededError({ budgetUsd: cfg.budgetUsd, currentCostUsd: this.tracker.totalCost() });
+    }
+    const turnNumber = ++this.#turnsStarted;
+    const model = opts.model ?? cfg.model;
+    const provider = opts.provider ?? cfg.provider;
+    const turn = this.#telemetry.startTurn({
+      operation: opts.operation ?? sc.GEN_AI_OPERATION_NAME_VALUE_CHAT,
+      turnNumber,
+      ...(model !== undefined && { model }),
+      ...(provider !== undefined && { provider }),
+      ...(opts.attributes !== undefined && { attributes: opts.attributes }),
+    });
+    if (opts.input !== undefined && this.#telemetry.captureContent) {
+      turn.setAttributes({
+        [sc.ATTR_GEN_AI_INPUT_MESSAGES]: serializeContent(opts.input, this.#telemetry.maxLength),
+      });
+    }
+    const signal = opts.signal ? AbortSignal.any([this.signal, opts.signal]) : this.signal;
+    const turnContext: TurnContext = {
+      attempt: 1,
+      turnNumber,
+      ...(model !== undefined && { model }),
+      ...(provider !== undefined && { provider }),
+    };
+
+    const work = () =>
+      runWithTimeout((s) => context.with(turn.context, () => fn(s, turnContext)), { timeoutMs, signal });
+    let result: T;
+    try {
+      result = await (cfg.circuitBreaker ? cfg.circuitBreaker.execute(work, { signal }) : work());
+    } catch (err) {
+      this.#turnFailed(err, turn, signal);
+      throw err;
+    }
+
+    let usage: UsageSnapshot;
+    try {
+      usage = toSnapshot(opts.usage ?? opts.estimateUsage?.(result));
+    } catch (err) {
+      turn.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
+      throw err;
+    }
+    const costUsd = this.#recordUsage(model, provider, usage, turn);
+    if (opts.input !== undefined && this.#telemetry.captureContent) {
+      turn.setAttributes({
+        [sc.ATTR_GEN_AI_OUTPUT_MESSAGES]: serializeContent(result, this.#telemetry.maxLength),
+      });
+    }
+    const over = this.#checkBudget(turn);
+    turn.succeed();
+    if (over && cfg.enforceBudget && cfg.budgetUsd !== undefined) {
+      throw new BudgetExceededError({ budgetUsd: cfg.budgetUsd, currentCostUsd: this.tracker.totalCost() });
+    }
+    return { result, usage, costUsd };
+  }
+
+  /**
+   * Runs a tool call: permission check, pre-guardrails, `fn`, post-guardrails, as an `execute_tool` span.
+   *
+   * @throws {PermissionDeniedError} the role may not use the tool (carries the outcome).
+   * @throws {GuardrailViolatedError} a guardrail refused the call or its result.
+   * @throws {SessionEndedError} the session has ended.
+   */
+  async runTool<T>(
+    name: string,
+    fn: (signal: AbortSignal) => T | PromiseLike<T>,
+    opts: RunToolOptions = {},
+  ): Promise<T> {
+    this.#assertActive('run a tool');
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new ValidationError({ field: 'name', value: name, expected: 'a non-empty tool name' });
+    }
+    if (typeof fn !== 'function')
+      throw new ValidationError({ field: 'fn', value: fn, expected: 'a function' });
+    const cfg = this.#cfg;
+    const tool = this.#telemetry.startTool({
+      name,
+      ...(opts.callId !== undefined && { callId: opts.callId }),
+      ...(opts.description !== undefined && { description: opts.description }),
+      ...(opts.type !== undefined && { type: opts.type }),
+    });
+    tool.content(sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, opts.args);
+    const base = { role: cfg.role, tool: name };
+    this.#emit(
+      new AgentEvent({ event: AgentEventName.AGENT_TOOL_CALLED, status: AgentEventStatus.RUNNING, ...base }),
+      false,
+    );
+    try {
+      if (cfg.permissions) {
+        const outcome = cfg.permissions.check(cfg.role, name);
+        if (!outcome.allowed) {
+          const err = new PermissionDeniedError({ outcome, role: cfg.role, tool: name });
+          this.#emit(
+            new AgentEvent({
+              event: AgentEventName.PERMISSION_DENIED,
+              status: AgentEventStatus.BLOCKED,
+              role: cfg.role,
+              phase: cfg.phase,
+              detail: outcome.reason ?? 'denied',
+              data: { tool: name, ...outcome.toDict() },
+            }),
+            false,
+          );
+          this.#telemetry.addEvent(
+            AgentEventName.PERMISSION_DENIED,
+            {
+              [sc.ATTR_AGENTRACE_PERMISSION_ALLOWED]: false,
+              [sc.ATTR_AGENTRACE_PERMISSION_REASON]: outcome.reason,
+              [sc.ATTR_AGENTRACE_PERMISSION_ACTIVE_MODE]: outcome.activeMode,
+              [sc.ATTR_AGENTRACE_PERMISSION_REQUIRED_MODE]: outcome.requiredMode,
+            },
+            tool.span,
+          );
+          tool.end('denied', err, sc.ERROR_TYPE_VALUE_PERMISSION_DENIED);
+          throw err;
+        }
+      }
+      if (cfg.guardrails.length > 0) {
+        await this.#guard(tool, { stage: GuardrailStage.PRE, role: cfg.role, tool: name });
+      }
+      const signal = opts.signal ? AbortSignal.any([this.signal, opts.signal]) : this.signal;
+      let result: T;
+      try {
+        result = await context.with(tool.context, () => fn(signal));
+      } catch (err) {
+        tool.end('error', err);
+        throw err;
+      }
+      if (cfg.guardrails.length > 0) {
+        await this.#guard(tool, { stage: GuardrailStage.POST, role: cfg.role, tool: name, value: result });
+      }
+      tool.content(sc.ATTR_GEN_AI_TOOL_CALL_RESULT, result);
+      tool.end('ok');
+      this.#emit(
+        new AgentEvent({
+          event: AgentEventName.AGENT_TOOL_COMPLETED,
+          status: AgentEventStatus.RUNNING,
+          ...base,
+        }),
+        false,
+      );
+      return result;
+    } finally {
+      tool.endIfOpen();
+    }
+  }
+
+  /**
+   * Checks whether this session's role may use `tool`, without running anything. With no permissions configured
+   * every tool is allowed.
+   */
+  authorize(tool: string): { allowed: boolean; reason?: string } {
+    const outcome = this.#cfg.permissions?.check(this.#cfg.role, tool);
+    return outcome ?? { allowed: true };
+  }
+
+  /**
+   * Evaluates the quality gate against `level`, emits `phase.gate_passed` / `phase.gate_failed` and a
+   * `gen_ai.evaluation.result` span event. Returns undefined (and emits nothing) without a gate.
+   */
+  evaluateGate(level?: QualityLevel | QualityLevelName | null): QualityGateResult | undefined {
+    const gate = this.#cfg.qualityGate;
+    if (!gate) return undefined;
+    const result = gate.evaluate(level);
+    const observed = result.observedLevel === undefined ? 'none' : qualityLevelName(result.observedLevel);
+    const required = qualityLevelName(result.requiredLevel);
+    const detail = `observed=${observed}`;
+    const event = result.satisfied
+      ? AgentEvent.gatePassed(this.#cfg.phase, detail)
+      : AgentEvent.gateFailed(this.#cfg.phase, detail);
+    this.#emit(event.withData({ required_level: required }));
+    this.#telemetry.addEvent(sc.EVENT_GEN_AI_EVALUATION_RESULT, {
+      [sc.ATTR_GEN_AI_EVALUATION_NAME]: 'quality_gate',
+      [sc.ATTR_GEN_AI_EVALUATION_SCORE_VALUE]: result.observedLevel,
+      [sc.ATTR_GEN_AI_EVALUATION_SCORE_LABEL]: result.satisfied ? 'pass' : 'fail',
+      [sc.ATTR_GEN_AI_EVALUATION_EXPLANATION]: `required=${required} observed=${observed}`,
+      [sc.ATTR_AGENTRACE_GATE_REQUIRED_LEVEL]: required,
+      [sc.ATTR_AGENTRACE_GATE_OBSERVED_LEVEL]: observed,
+    });
+    return result;
+  }
+
+  /**
+   * Evaluates the policy engine. Fields not given are filled in from the session: the phase, the elapsed
+   * seconds since the session started (fractional), the retry-exhausted scenarios and the total cost. Returns
+   * `[]` without a policy engine.
+   */
+  evaluatePolicy(input: PolicyInput = {}): PolicyActionData[] {
+    const engine = this.#cfg.policyEngine;
+    if (!engine) return [];
+    const ctx = phaseContext({
+      ...input,
+      phase: input.phase ?? this.#cfg.phase,
+      elapsedSeconds: input.elapsedSeconds ?? (this.#cfg.clock() - this.#startedAt) / 1000,
+      retryExhaustedScenarios: input.retryExhaustedScenarios ?? this.recovery.exhaustedScenarios(),
+      totalCostUsd: input.totalCostUsd ?? this.tracker.totalCost(),
+    });
+    const actions = engine.evaluate(ctx);
+    this.#telemetry.addEvent('agentrace.policy.evaluated', {
+      [sc.ATTR_AGENTRACE_POLICY_ACTIONS]: actions.map((a) => a.action),
+    });
+    return actions;
+  }
+
+  /**
+   * Hands the work over to another agent: completes this worker, registers the target worker (initializing) in
+   * the same registry, and emits a completed event carrying the handoff. Pass the returned {@link Handoff} to the
+   * target's `run(body, { handoff })` to continue in that worker, with its span linked to this one.
+   *
+   * @throws {SessionEndedError} the session has already ended.
+   */
+  handoffTo(targetRole: string, reason: string, handoffContext: Record<string, unknown> = {}): Handoff {
+    this.#assertActive('hand off');
+    const cfg = this.#cfg;
+    const target = cfg.registry.create(targetRole, cfg.phase, { projectId: cfg.projectId });
+    target.transition(AgentStatus.INITIALIZING, `handoff from ${cfg.role}`);
+    const handoff = new Handoff({
+      sourceRole: cfg.role,
+      targetRole,
+      phase: cfg.phase,
+      reason,
+      context: handoffContext,
+      targetWorkerId: target.workerId,
+      ...(cfg.projectId !== undefined && { projectId: cfg.projectId }),
+    });
+    handoffSources.set(handoff, this.#telemetry.span.spanContext());
+    this.#telemetry.addEvent(
+      AgentEventName.AGENT_HANDOFF,
+      {
+        [sc.ATTR_AGENTRACE_HANDOFF_SOURCE]: cfg.role,
+        [sc.ATTR_AGENTRACE_HANDOFF_TARGET]: targetRole,
+        [sc.ATTR_AGENTRACE_HANDOFF_REASON]: sanitize(reason, this.#telemetry.maxLength),
+        [sc.ATTR_AGENTRACE_HANDOFF_TARGET_WORKER_ID]: target.workerId,
+      },
+      this.#telemetry.span,
+    );
+    this.#end(AgentStatus.COMPLETED, {
+      detail: `handoff to ${targetRole}: ${reason}`,
+      data: { handoff: handoff.toDict() },
+    });
+    return handoff;
+  }
+
+  /**
+   * Pauses the worker until {@link Session.provideInput} is called (the worker waits for input meanwhile).
+   * The prompt is recorded on the span only when content capture is on.
+   *
+   * @throws {InputStateError} an input request is already pending.
+   */
+  pauseForInput(prompt: string): Promise<string> {
+    this.#assertActive('pause for input');
+    if (this.#input)
+      throw new InputStateError(true, 'an input request is already pending; call provideInput() first');
+    this.worker.transition(AgentStatus.WAITING_FOR_INPUT);
+    this.#emit(
+      new AgentEvent({
+        event: AgentEventName.AGENT_WAITING_FOR_INPUT,
+        status: AgentEventStatus.BLOCKED,
+        role: this.#cfg.role,
+        phase: this.#cfg.phase,
+      }),
+      true,
+      this.#telemetry.captureContent
+        ? { [sc.ATTR_AGENTRACE_INPUT_PROMPT]: sanitize(prompt, this.#telemetry.maxLength) }
+        : undefined,
+    );
+    return new Promise<string>((resolve, reject) => {
+      this.#input = { resolve, reject };
+    });
+  }
+
+  /**
+   * Answers a pending {@link Session.pauseForInput}; the worker runs again.
+   *
+   * @throws {InputStateError} no input request is pending.
+   */
+  provideInput(value: string): void {
+    const pending = this.#input;
+    if (!pending) throw new InputStateError(false, 'no input request is pending');
+    this.#input = undefined;
+    this.worker.transition(AgentStatus.RUNNING);
+    this.#emit(
+      new AgentEvent({
+        event: AgentEventName.AGENT_READY,
+        status: AgentEventStatus.READY,
+        role: this.#cfg.role,
+        phase: this.#cfg.phase,
+      }),
+    );
+    pending.resolve(value);
+  }
+
+  /** Completes the session (worker → completed). @throws {SessionEndedError} it already ended. */
+  complete(detail?: string): void {
+    this.#assertActive('complete');
+    this.#end(AgentStatus.COMPLETED, detail !== undefined ? { detail } : {});
+  }
+
+  /** Fails the session (worker → failed) with a failure class (default `unknown`). @throws {SessionEndedError} it already ended. */
+  fail(detail: string, failureClass: AgentFailureClass = AgentFailureClass.UNKNOWN, error?: unknown): void {
+    this.#assertActive('fail');
+    this.#end(AgentStatus.FAILED, { detail, failureClass, error: error ?? detail });
+  }
+
+  /** Cancels the session (worker → cancelled) and aborts its in-flight turns and tools. Cancellation is not an error. */
+  cancel(detail?: string): void {
+    this.#assertActive('cancel');
+    this.#end(AgentStatus.CANCELLED, detail !== undefined ? { detail } : {});
+  }
+
+  /** The reference's summary: worker, usage, per-model cost, recovery records and agent events (snake_case). */
+  summary(): SessionSummary {
+    return {
+      worker: this.worker.toDict(),
+      usage: this.tracker.summary(),
+      per_model_cost: this.tracker.perModelSummary(),
+      recovery_events: this.recovery.records.map((r) => r.toDict()),
+      agent_events: this.events.map((e) => e.toDict()),
+    };
+  }
+
+  /** Ends an open session as completed when it is disposed (`await using`); an ended one is left as it is. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#ended) this.complete('disposed');
+  }
+
+  /** @internal Used by {@link AgentSession.run} to end a session whose body threw. */
+  failFromError(err: unknown): void {
+    if (this.#ended) return;
+    if (this.signal.aborted) {
+      this.#end(AgentStatus.CANCELLED, { detail: errorMessageOf(err) });
+      return;
+    }
+    const scenario = classifyError(err);
+    this.#end(AgentStatus.FAILED, {
+      detail: err instanceof Error ? err.message : String(err),
+      failureClass: failureClassFor(scenario),
+      error: err,
+      errorType: scenario,
+    });
+  }
+
+  #assertActive(action: string): void {
+    if (this.#ended)
+      throw new SessionEndedError({ workerId: this.worker.workerId, status: this.worker.status, action });
+  }
+
+  #cancelFromSignal(signal: AbortSignal): void {
+    if (this.#ended) return;
+    this.#end(AgentStatus.CANCELLED, {
+      detail: `aborted: ${errorMessageOf(signal.reason)}`,
+      reason: signal.reason,
+    });
+  }
+
+  async #guard(
+    tool: ReturnType<SessionTelemetry['startTool']>,
+    run: Parameters<typeof runGuardrails>[1],
+  ): Promise<void> {
+    try {
+      await runGuardrails(this.#cfg.guardrails, run);
+    } catch (err) {
+      if (GuardrailViolatedError.isInstance(err)) {
+        this.#emit(
+          new AgentEvent({
+            event: AgentEventName.GUARDRAIL_BLOCKED,
+            status: AgentEventStatus.BLOCKED,
+            role: this.#cfg.role,
+            phase: this.#cfg.phase,
+            detail: err.outcome.reason ?? `blocked by ${err.guardrail}`,
+            data: { tool: run.tool, guardrail: err.guardrail, stage: err.stage },
+          }),
+          false,
+        );
+        this.#telemetry.addEvent(
+          AgentEventName.GUARDRAIL_BLOCKED,
+          {
+            [sc.ATTR_AGENTRACE_GUARDRAIL_NAME]: err.guardrail,
+            [sc.ATTR_AGENTRACE_GUARDRAIL_STAGE]: err.stage,
+            [sc.ATTR_AGENTRACE_GUARDRAIL_REASON]:
+              err.outcome.reason !== undefined
+                ? sanitize(err.outcome.reason, this.#telemetry.maxLength)
+                : undefined,
+          },
+          tool.span,
+        );
+        tool.end('blocked', err, sc.ERROR_TYPE_VALUE_GUARDRAIL);
+      } else {
+        tool.end('error', err);
+      }
+      throw err;
+    }
+  }
+
+  #turnFailed(err: unknown, turn: TurnTelemetry, signal: AbortSignal): void {
+    if (signal.aborted && !TurnTimeoutError.isInstance(err)) {
+      turn.cancel();
+      return;
+    }
+    if (CircuitOpenError.isInstance(err)) {
+      turn.fail(err, sc.ERROR_TYPE_VALUE_CIRCUIT_OPEN);
+      return;
+    }
+    const scenario = TurnTimeoutError.isInstance(err) ? FailureScenario.LLM_TIMEOUT : classifyError(err);
+    context.with(turn.context, () => attemptRecovery(scenario, this.recovery));
+    turn.fail(err, scenario);
+  }
+
+  #recordUsage(
+    model: string | undefined,
+    provider: string | undefined,
+    usage: UsageSnapshot,
+    turn: TurnTelemetry,
+  ) {
+    const key = model ?? UNSPECIFIED_MODEL;
+    const { total: costUsd, source } = this.tracker.recordTurnDetailed(
+      key,
+      usage,
+      provider !== undefined ? { provider } : {},
+    );
+    turn.recordUsage(usage, costUsd, source);
+    const sink = this.#cfg.usageSink;
+    if (sink) {
+      try {
+        sink.record(key, usage, costUsd);
+      } catch (err) {
+        reportSinkError('usage', err);
+      }
+    }
+    return costUsd;
+  }
+
+  /** Budget bookkeeping after a turn; returns whether the session is over budget. */
+  #checkBudget(turn: TurnTelemetry): boolean {
+    const budget = this.#cfg.budgetUsd;
+    if (budget === undefined || !this.tracker.isOverBudget(budget)) return false;
+    const spent = this.tracker.totalCost();
+    const attrs = {
+      [sc.ATTR_AGENTRACE_BUDGET_USD]: budget,
+      [sc.ATTR_AGENTRACE_BUDGET_SPENT_USD]: spent,
+      [sc.ATTR_AGENTRACE_BUDGET_ENFORCED]: this.#cfg.enforceBudget,
+    };
+    turn.setAttributes(attrs);
+    this.#telemetry.count((i) => i.budgetExceeded, 1, this.#telemetry.baseMetricAttributes());
+    if (!this.#budgetAnnounced) {
+      this.#budgetAnnounced = true;
+      this.#emit(
+        new AgentEvent({
+          event: AgentEventName.BUDGET_EXCEEDED,
+          status: this.#cfg.enforceBudget ? AgentEventStatus.BLOCKED : AgentEventStatus.RUNNING,
+          role: this.#cfg.role,
+          phase: this.#cfg.phase,
+          detail: `cost $${spent.toFixed(6)} exceeds budget $${budget}`,
+          data: { budget_usd: budget, current_cost_usd: spent, enforced: this.#cfg.enforceBudget },
+        }),
+        false,
+      );
+      this.#telemetry.addEvent(AgentEventName.BUDGET_EXCEEDED, attrs, turn.span);
+      this.#telemetry.addEvent(AgentEventName.BUDGET_EXCEEDED, attrs, this.#telemetry.span);
+    }
+    return true;
+  }
+
+  #onRecoveryRecord(record: RecoveryRecord): void {
+    const eventName = {
+      attempted: AgentEventName.RECOVERY_ATTEMPTED,
+      succeeded: AgentEventName.RECOVERY_SUCCEEDED,
+      failed: AgentEventName.RECOVERY_FAILED,
+      escalated: AgentEventName.RECOVERY_ESCALATED,
+    }[record.eventType];
+    const event = new AgentEvent({
+      event: eventName,
+      status:
+        record.eventType === 'escalated' || record.eventType === 'failed'
+          ? AgentEventStatus.BLOCKED
+          : AgentEventStatus.RUNNING,
+      role: this.#cfg.role,
+      phase: this.#cfg.phase,
+      detail: `${record.scenario}: ${record.result.outcome}`,
+      data: { scenario: record.scenario, steps: [...record.recipeSteps] },
+    });
+    this.#emit(event, true, {
+      [sc.ATTR_AGENTRACE_RECOVERY_SCENARIO]: record.scenario,
+      [sc.ATTR_AGENTRACE_RECOVERY_EVENT_TYPE]: record.eventType,
+      [sc.ATTR_AGENTRACE_RECOVERY_OUTCOME]: record.result.outcome,
+      [sc.ATTR_AGENTRACE_RECOVERY_STEPS]: [...record.result.recoveredSteps],
+      [sc.ATTR_AGENTRACE_RECOVERY_ATTEMPT]: this.recovery.attemptCount(record.scenario),
+      ...(record.result.reason && { [sc.ATTR_AGENTRACE_RECOVERY_REASON]: record.result.reason }),
+    });
+    this.#telemetry.count((i) => i.recoveryAttempts, 1, {
+      ...this.#telemetry.baseMetricAttributes(),
+      [sc.ATTR_AGENTRACE_RECOVERY_SCENARIO]: record.scenario,
+      [sc.ATTR_AGENTRACE_RECOVERY_OUTCOME]: record.eventType,
+    });
+  }
+
+  #onBreakerChange(change: CircuitStateChange): void {
+    const eventName =
+      change.to === 'open'
+        ? AgentEventName.CIRCUIT_OPENED
+        : change.to === 'half_open'
+          ? AgentEventName.CIRCUIT_HALF_OPENED
+          : AgentEventName.CIRCUIT_CLOSED;
+    const event = new AgentEvent({
+      event: eventName,
+      status: change.to === 'open' ? AgentEventStatus.BLOCKED : AgentEventStatus.RUNNING,
+      role: this.#cfg.role,
+      phase: this.#cfg.phase,
+      detail: `circuit ${change.name}: ${change.from} -> ${change.to} (${change.reason})`,
+      data: { breaker: change.name, from: change.from, to: change.to, reason: change.reason },
+    });
+    this.#emit(event, true, {
+      [sc.ATTR_AGENTRACE_CIRCUIT_BREAKER_NAME]: change.name,
+      [sc.ATTR_AGENTRACE_CIRCUIT_BREAKER_FROM]: change.from,
+      [sc.ATTR_AGENTRACE_CIRCUIT_BREAKER_STATE]: change.to,
+    });
+  }
+
+  /** Keeps the event, feeds the sink (isolated), and adds it as a span event when `onSpan`. */
+  #emit(event: AgentEvent, onSpan = true, extra?: Attributes): void {
+    this.#events.emit(event);
+    const sink: EventSink | undefined = this.#cfg.eventSink;
+    if (sink) {
+      try {
+        sink.emit(event);
+      } catch (err) {
+        reportSinkError('event', err);
+      }
+    }
+    if (onSpan) this.#telemetry.event(event, undefined, extra);
+  }
+
+  #end(
+    to: typeof AgentStatus.COMPLETED | typeof AgentStatus.FAILED | typeof AgentStatus.CANCELLED,
+    how: {
+      detail?: string;
+      failureClass?: AgentFailureClass;
+      error?: unknown;
+      errorType?: string;
+      data?: Record<string, unknown>;
+      reason?: unknown;
+    },
+  ): void {
+    if (this.#ended) return;
+    // A worker waiting for input may not complete directly (lifecycle); it resumes running first.
+    if (to === AgentStatus.COMPLETED && this.worker.status === AgentStatus.WAITING_FOR_INPUT) {
+      this.worker.transition(AgentStatus.RUNNING);
+    }
+    this.#ended = true;
+    const cfg = this.#cfg;
+    this.worker.transition(to, how.detail);
+    let event: AgentEvent;
+    if (to === AgentStatus.COMPLETED) event = AgentEvent.completed(cfg.role, cfg.phase, how.detail);
+    else if (to === AgentStatus.FAILED) {
+      event = AgentEvent.failed(
+        cfg.role,
+        cfg.phase,
+        how.failureClass ?? AgentFailureClass.UNKNOWN,
+        how.detail,
+      );
+    } else {
+      event = new AgentEvent({
+        event: AgentEventName.AGENT_CANCELLED,
+        status: AgentEventStatus.BLOCKED,
+        role: cfg.role,
+        phase: cfg.phase,
+        ...(how.detail !== undefined && { detail: how.detail }),
+      });
+    }
+    if (cfg.projectId !== undefined) event = event.withProject(cfg.projectId);
+    if (how.data) event = event.withData(how.data);
+    this.#emit(event, true);
+
+    const pending = this.#input;
+    this.#input = undefined;
+    if (to === AgentStatus.CANCELLED) this.#controller.abort(how.reason ?? new Error(SESSION_SIGNAL_REASON));
+    pending?.reject(
+      this.#controller.signal.aborted
+        ? this.#controller.signal.reason
+        : new SessionEndedError({ workerId: this.worker.workerId, status: to, action: 'wait for input' }),
+    );
+    for (const s of this.#subscriptions.splice(0)) s.dispose();
+
+    const usage = this.tracker.totalUsage;
+    this.#telemetry.end({
+      status: to,
+      usage,
+      costUsd: this.tracker.totalCost(),
+      ...(to === AgentStatus.FAILED && {
+        error: how.error ?? how.detail,
+        errorType: how.errorType ?? how.failureClass ?? AgentFailureClass.UNKNOWN,
+      }),
+    });
+  }
+}
+
+function toSnapshot(usage: UsageInput | undefined): UsageSnapshot {
+  if (usage === undefined) return EMPTY_USAGE;
+  return usage instanceof UsageSnapshot ? usage : new UsageSnapshot(usage);
+}
+
+const EMPTY_USAGE = new UsageSnapshot();
+
+function reportSinkError(kind: string, err: unknown): void {
+  // Lazy import keeps diag out of the hot path type imports; sinks must never break a session.
+  import('@opentelemetry/api').then(
+    ({ diag }) => diag.warn(`agentrace: the ${kind} sink threw; the session carries on`, err),
+    () => undefined,
+  );
+}
+
+function adoptHandoffWorker(
+  registry: AgentRegistry,
+  handoff: Handoff,
+  cfg: { role: string },
+): AgentWorker | undefined {
+  const worker = registry.get(handoff.targetWorkerId);
+  if (!worker || worker.role !== cfg.role || worker.status !== AgentStatus.INITIALIZING) return undefined;
+  return worker;
+}
+
+export type { Clock };
