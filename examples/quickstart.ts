@@ -17,10 +17,17 @@ import {
 import { PriceTable } from '@agentrace/pricing';
 
 /** A stand-in for a model client. It is simulated: nothing leaves this process. */
-function simulatedModel(turn: number): Promise<{ text: string; usage: { prompt: number; completion: number } }> {
-  if (turn === 2) return Promise.reject(Object.assign(new Error('429 Too Many Requests (simulated)'), { status: 429 }));
-  if (turn === 3) return Promise.reject(Object.assign(new Error('503 Service Unavailable (simulated)'), { status: 503 }));
-  return Promise.resolve({ text: `simulated answer #${turn}`, usage: { prompt: 1200 + turn * 100, completion: 300 } });
+function simulatedModel(
+  turn: number,
+): Promise<{ text: string; usage: { prompt: number; completion: number } }> {
+  if (turn === 2)
+    return Promise.reject(Object.assign(new Error('429 Too Many Requests (simulated)'), { status: 429 }));
+  if (turn === 3)
+    return Promise.reject(Object.assign(new Error('503 Service Unavailable (simulated)'), { status: 503 }));
+  return Promise.resolve({
+    text: `simulated answer #${turn}`,
+    usage: { prompt: 1200 + turn * 100, completion: 300 },
+  });
 }
 
 const pricing = new PriceTable();
@@ -58,11 +65,16 @@ const summary = await agent.run(async (session) => {
   }
   const found = await session.runTool('search', async () => ['doc-1', 'doc-2']);
   console.log(`tool search: ${found.join(', ')}`);
-  await session.runTool('write_file', () => 'never runs').catch((err: Error) => console.log(`tool write_file: ${err.message}`));
+  await session
+    .runTool('write_file', () => 'never runs')
+    .catch((err: Error) => console.log(`tool write_file: ${err.message}`));
   return session.summary();
 });
 
 console.log('\nbreaker state:', breaker.state());
 console.log('usage:', summary.usage);
-console.log('recovery records:', summary.recovery_events.map((r) => `${r.event_type} ${r.scenario}`).join(', '));
+console.log(
+  'recovery records:',
+  summary.recovery_events.map((r) => `${r.event_type} ${r.scenario}`).join(', '),
+);
 console.log('events:', events.events.map((e) => e.event).join(' → '));
