@@ -40,8 +40,9 @@ export class AgentSession {
   /** @throws {ValidationError} naming the first bad option. */
   constructor(options: AgentSessionOptions) {
     this.#config = resolveSessionConfig(options);
-    if (this.#config.circuitBreaker)
-      observeBreakerTelemetry(this.#config.circuitBreaker, this.#config.telemetry.meterProvider);
+    const { breakers, telemetry } = this.#config;
+    for (const breaker of breakers.all()) observeBreakerTelemetry(breaker, telemetry.meterProvider);
+    breakers.onBreaker((breaker) => observeBreakerTelemetry(breaker, telemetry.meterProvider));
   }
 
   /** The agent's role. */

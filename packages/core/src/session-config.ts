@@ -1,12 +1,17 @@
 import { defaultPriceTable, type PriceTable, ValidationError } from '@agentrace/pricing';
 import { AgentRegistry } from './agent-registry.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
+import { BreakerSet, type BreakerSource } from './breaker-set.js';
 import { type Clock, monotonicClock } from './clock.js';
 import type { EventSink } from './event-sink.js';
 import type { Guardrail } from './guardrails.js';
 import type { PermissionEnforcer } from './permissions.js';
 import type { PolicyEngine } from './policy-engine.js';
 import type { QualityGate } from './quality-gate.js';
+import {
+  type RecoveryPolicy,
+  type ResolvedRecoveryPolicy,
+  resolveRecoveryPolicy,
+} from './recovery-policy.js';
 import { captureContentFromEnv } from './telemetry/content-capture.js';
 import type { TelemetryOptions } from './telemetry/session-telemetry.js';
 import type { UsageSink } from './usage-sink.js';
@@ -23,8 +28,16 @@ export interface AgentSessionOptions extends TelemetryOptions {
   registry?: AgentRegistry;
   /** Tool permissions; with none every tool is allowed. */
   permissions?: PermissionEnforcer;
-  /** Breaker every turn runs through. */
-  circuitBreaker?: CircuitBreaker;
+  /**
+   * Breaker(s) turns run through: one breaker for every call, a map of provider → breaker, or a factory making a
+   * provider's breaker on first use. Per-provider breakers let recovery fail over past an open circuit.
+   */
+  circuitBreaker?: BreakerSource;
+  /**
+   * Default recovery policy for every turn (a call can pass its own, or `recovery: false`). Without one, a failing
+   * turn records one recovery attempt and rethrows (the reference behaviour).
+   */
+  recovery?: RecoveryPolicy;
   /** Policy engine for {@link Session.evaluatePolicy}. */
   policyEngine?: PolicyEngine;
   /** Quality gate for {@link Session.evaluateGate}. */
@@ -66,7 +79,8 @@ export interface ResolvedSessionConfig {
   readonly projectId: number | undefined;
   readonly registry: AgentRegistry;
   readonly permissions: PermissionEnforcer | undefined;
-  readonly circuitBreaker: CircuitBreaker | undefined;
+  readonly breakers: BreakerSet;
+  readonly recovery: ResolvedRecoveryPolicy | undefined;
   readonly policyEngine: PolicyEngine | undefined;
   readonly qualityGate: QualityGate | undefined;
   readonly budgetUsd: number | undefined;
@@ -158,7 +172,8 @@ export function resolveSessionConfig(opts: AgentSessionOptions): ResolvedSession
     projectId: opts.projectId,
     registry: opts.registry ?? new AgentRegistry(),
     permissions: opts.permissions,
-    circuitBreaker: opts.circuitBreaker,
+    breakers: new BreakerSet(opts.circuitBreaker),
+    recovery: opts.recovery !== undefined ? resolveRecoveryPolicy(opts.recovery) : undefined,
     policyEngine: opts.policyEngine,
     qualityGate: opts.qualityGate,
     budgetUsd,

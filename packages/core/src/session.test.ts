@@ -204,7 +204,13 @@ describe('Session.runTurn', () => {
     await agent.run(async (s) => {
       await s.runTurn((signal, turn) => {
         expect(signal).toBeInstanceOf(AbortSignal);
-        expect(turn).toEqual({ attempt: 1, turnNumber: 1, model: 'm', provider: 'openai' });
+        expect(turn).toEqual({
+          attempt: 1,
+          turnNumber: 1,
+          model: 'm',
+          provider: 'openai',
+          reportUsage: expect.any(Function),
+        });
       });
       await s.runTurn((_signal, turn) => expect(turn.turnNumber).toBe(2), { model: 'other' });
     });

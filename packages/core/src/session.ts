@@ -4,7 +4,7 @@ import { AgentEvent } from './agent-event.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { AgentStatus } from './agent-status.js';
 import type { AgentWorker } from './agent-worker.js';
-import { CircuitOpenError, type CircuitStateChange } from './circuit-breaker.js';
+import { type CircuitBreaker, CircuitOpenError, type CircuitStateChange } from './circuit-breaker.js';
 import { classifyError } from './classify-error.js';
 import type { Clock } from './clock.js';
 import { AgentEventName, AgentEventStatus, AgentFailureClass } from './event-names.js';
@@ -18,7 +18,15 @@ import { PermissionDeniedError } from './permissions.js';
 import { type PhaseContextInit, type PolicyActionData, phaseContext } from './policy-engine.js';
 import type { QualityGateResult, QualityLevel, QualityLevelName } from './quality-gate.js';
 import { qualityLevelName } from './quality-gate.js';
+import { type AttemptHost, runRecoveringTurn } from './recovering-turn.js';
 import { attemptRecovery, RecoveryContext, type RecoveryRecord } from './recovery.js';
+import {
+  type AttemptRecord,
+  RecoveryExhaustedError,
+  type RecoveryPolicy,
+  resolveRecoveryPolicy,
+  type TurnFailure,
+} from './recovery-policy.js';
 import { runWithTimeout } from './run-with-timeout.js';
 import type { ResolvedSessionConfig } from './session-config.js';
 import {
@@ -43,8 +51,13 @@ export interface TurnContext {
   readonly provider?: string;
   /** The model to call, when known. */
   readonly model?: string;
-  /** The context budget (characters) to stay within, when recovery reduced it. */
+  /** The context budget (characters) to stay within, when a recovery policy sets one. */
   readonly contextBudget?: number;
+  /**
+   * Reports the attempt's usage from inside the work (e.g. from a streamed response). Usage reported by an attempt
+   * that then fails is still recorded and costed: a failed call can cost money.
+   */
+  readonly reportUsage: (usage: UsageInput) => void;
 }
 
 /** Usage given directly, or derived from the turn's result. */
@@ -70,16 +83,21 @@ export interface RunTurnOptions<T> {
   attributes?: Attributes;
   /** The turn's input messages; recorded as `gen_ai.input.messages` only when content capture is on. */
   input?: unknown;
+  /** Recovery policy for this turn (overrides the agent's); `false` turns the agent's off for this call. */
+  recovery?: RecoveryPolicy | false;
 }
 
-/** What {@link Session.runTurn} returns. */
+/** What {@link Session.runTurn} returns for a turn that produced a result. */
 export interface TurnResult<T> {
+  readonly ok: true;
   /** What the work function returned. */
-  result: T;
-  /** The usage recorded for the turn. */
-  usage: UsageSnapshot;
-  /** The turn's cost in USD. */
-  costUsd: number;
+  readonly result: T;
+  /** The usage recorded for the successful attempt. */
+  readonly usage: UsageSnapshot;
+  /** Its cost in USD. */
+  readonly costUsd: number;
+  /** The attempts under a recovery policy, in order (empty without one). */
+  readonly attempts: readonly AttemptRecord[];
 }
 
 /** Options of {@link Session.runTool}. */
@@ -164,6 +182,7 @@ export class Session {
   #input: { resolve: (value: string) => void; reject: (reason: unknown) => void } | undefined;
   #budgetAnnounced = false;
   #ended = false;
+  readonly #attemptHost: AttemptHost;
 
   /** @internal Sessions are made by {@link AgentSession.open} / {@link AgentSession.run}. */
   constructor(init: SessionInit) {
@@ -209,9 +228,19 @@ export class Session {
       ),
       this.recovery.onRecord((record) => this.#onRecoveryRecord(record)),
     );
-    if (cfg.circuitBreaker) {
-      this.#subscriptions.push(cfg.circuitBreaker.onStateChange((change) => this.#onBreakerChange(change)));
-    }
+    const watch = (breaker: CircuitBreaker) =>
+      this.#subscriptions.push(breaker.onStateChange((change) => this.#onBreakerChange(change)));
+    for (const breaker of cfg.breakers.all()) watch(breaker);
+    this.#subscriptions.push(cfg.breakers.onBreaker(watch));
+    this.#attemptHost = {
+      telemetry: this.#telemetry,
+      breakers: cfg.breakers,
+      recovery: this.recovery,
+      role: cfg.role,
+      phase: cfg.phase,
+      recordUsage: (model, provider, usage, span) => this.#recordUsage(model, provider, usage, span),
+      emit: (event, onSpan, extra) => this.#emit(event, onSpan, extra),
+    };
     for (const signal of [cfg.signal, init.signal]) {
       if (!signal) continue;
       if (signal.aborted) queueMicrotask(() => this.#cancelFromSignal(signal));
@@ -267,23 +296,37 @@ export class Session {
    * through the circuit breaker with the timeout, records usage and cost, and checks the budget.
    *
    * `fn` gets an `AbortSignal` (aborted on timeout, on the turn's or session's cancellation) and a
-   * {@link TurnContext}. Spans started inside `fn` are children of the turn's span.
+   * {@link TurnContext}. Spans started inside `fn` are children of the turn's span (of the attempt's span under a
+   * recovery policy).
    *
-   * On failure the error is classified, one recovery attempt is recorded in {@link Session.recovery}, and the same
-   * error object is rethrown (a `CircuitOpenError` or `TurnTimeoutError` as it is; cancellation is not recorded as a
-   * failure).
+   * Without a recovery policy, a failure is classified, one recovery attempt is recorded in
+   * {@link Session.recovery}, and the same error object is rethrown (a `CircuitOpenError` or `TurnTimeoutError` as
+   * it is; cancellation is not recorded as a failure). With one (`opts.recovery` or the agent's `recovery`), the
+   * recipe of the failure's scenario is carried out and the work runs again, each attempt its own span; when the
+   * retries run out the recipe's escalation applies: `abort` and `alert_human` throw a
+   * {@link RecoveryExhaustedError} carrying the chain, `log_and_continue` returns a {@link TurnFailure} when the
+   * call passed `recovery` itself.
    *
    * @throws {MaxIterationsExceededError} the session has already started `maxIterations` turns.
    * @throws {BudgetExceededError} the budget is enforced and was exceeded (checked before and after the call).
    * @throws {CircuitOpenError} the breaker is open.
-   * @throws {TurnTimeoutError} `timeoutMs` elapsed.
+   * @throws {TurnTimeoutError} `timeoutMs` elapsed (or a recovery policy's `totalTimeoutMs`).
+   * @throws {RecoveryExhaustedError} recovery escalated.
    * @throws {SessionEndedError} the session has ended.
    * @throws {ValidationError} bad options or usage (a negative token count, …), naming the field.
    */
+  runTurn<T>(
+    fn: (signal: AbortSignal, turn: TurnContext) => T | PromiseLike<T>,
+    opts: RunTurnOptions<T> & { recovery: RecoveryPolicy },
+  ): Promise<TurnResult<T> | TurnFailure>;
+  runTurn<T>(
+    fn: (signal: AbortSignal, turn: TurnContext) => T | PromiseLike<T>,
+    opts?: RunTurnOptions<T>,
+  ): Promise<TurnResult<T>>;
   async runTurn<T>(
     fn: (signal: AbortSignal, turn: TurnContext) => T | PromiseLike<T>,
     opts: RunTurnOptions<T> = {},
-  ): Promise<TurnResult<T>> {
+  ): Promise<TurnResult<T> | TurnFailure> {
     this.#assertActive('run a turn');
     if (typeof fn !== 'function')
       throw new ValidationError({ field: 'fn', value: fn, expected: 'a function' });
@@ -299,6 +342,12 @@ export class Session {
       });
     }
     const cfg = this.#cfg;
+    const policy =
+      opts.recovery === false
+        ? undefined
+        : opts.recovery
+          ? resolveRecoveryPolicy(opts.recovery)
+          : cfg.recovery;
     if (this.#turnsStarted >= cfg.maxIterations) throw new MaxIterationsExceededError(cfg.maxIterations);
     if (cfg.enforceBudget && cfg.budgetUsd !== undefined && this.tracker.isOverBudget(cfg.budgetUsd)) {
       throw new BudgetExceededError({ budgetUsd: cfg.budgetUsd, currentCostUsd: this.tracker.totalCost() });
@@ -306,8 +355,9 @@ export class Session {
     const turnNumber = ++this.#turnsStarted;
     const model = opts.model ?? cfg.model;
     const provider = opts.provider ?? cfg.provider;
+    const operation = opts.operation ?? sc.GEN_AI_OPERATION_NAME_VALUE_CHAT;
     const turn = this.#telemetry.startTurn({
-      operation: opts.operation ?? sc.GEN_AI_OPERATION_NAME_VALUE_CHAT,
+      operation,
       turnNumber,
       ...(model !== undefined && { model }),
       ...(provider !== undefined && { provider }),
@@ -319,31 +369,90 @@ export class Session {
       });
     }
     const signal = opts.signal ? AbortSignal.any([this.signal, opts.signal]) : this.signal;
+
+    if (policy) {
+      let outcome: Awaited<ReturnType<typeof runRecoveringTurn<T>>>;
+      try {
+        outcome = await runRecoveringTurn<T>(this.#attemptHost, {
+          fn,
+          turn,
+          turnNumber,
+          operation,
+          model,
+          provider,
+          timeoutMs,
+          signal,
+          policy,
+          mayReturnFailure: opts.recovery !== undefined && opts.recovery !== false,
+        });
+      } catch (err) {
+        if (signal.aborted && !TurnTimeoutError.isInstance(err)) turn.cancel();
+        else turn.fail(err, RecoveryExhaustedError.isInstance(err) ? err.scenario : errorTypeFor(err));
+        throw err;
+      }
+      if (!outcome.ok) {
+        turn.setUsageAttributes(outcome.failure.usage, outcome.failure.costUsd, undefined);
+        turn.fail(outcome.failure.error, outcome.failure.scenario);
+        return outcome.failure;
+      }
+      let usage: UsageSnapshot;
+      try {
+        usage = outcome.reported ?? toSnapshot(opts.usage ?? opts.estimateUsage?.(outcome.result));
+      } catch (err) {
+        outcome.span.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
+        turn.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
+        throw err;
+      }
+      const { costUsd, source } = this.#recordUsage(outcome.model, outcome.provider, usage, outcome.span);
+      outcome.span.succeed();
+      turn.setUsageAttributes(outcome.priorUsage.add(usage), outcome.priorCostUsd + costUsd, source);
+      turn.setAttributes({ [sc.ATTR_GEN_AI_RESPONSE_MODEL]: outcome.model });
+      return this.#finishTurn(turn, opts, outcome.result, usage, costUsd, outcome.attempts);
+    }
+
+    let reported: UsageSnapshot | undefined;
     const turnContext: TurnContext = {
       attempt: 1,
       turnNumber,
       ...(model !== undefined && { model }),
       ...(provider !== undefined && { provider }),
+      reportUsage: (u) => {
+        reported = toSnapshot(u);
+      },
     };
-
+    const breaker = cfg.breakers.for(provider);
     const work = () =>
       runWithTimeout((s) => context.with(turn.context, () => fn(s, turnContext)), { timeoutMs, signal });
     let result: T;
     try {
-      result = await (cfg.circuitBreaker ? cfg.circuitBreaker.execute(work, { signal }) : work());
+      result = await (breaker ? breaker.execute(work, { signal }) : work());
     } catch (err) {
+      // A failed call that reported usage still cost money.
+      if (reported !== undefined) this.#recordUsage(model, provider, reported, turn);
       this.#turnFailed(err, turn, signal);
       throw err;
     }
-
     let usage: UsageSnapshot;
     try {
-      usage = toSnapshot(opts.usage ?? opts.estimateUsage?.(result));
+      usage = reported ?? toSnapshot(opts.usage ?? opts.estimateUsage?.(result));
     } catch (err) {
       turn.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
       throw err;
     }
-    const costUsd = this.#recordUsage(model, provider, usage, turn);
+    const { costUsd } = this.#recordUsage(model, provider, usage, turn);
+    return this.#finishTurn(turn, opts, result, usage, costUsd, undefined);
+  }
+
+  /** Output capture, budget check and the end of a successful turn's span. */
+  #finishTurn<T>(
+    turn: TurnTelemetry,
+    opts: RunTurnOptions<T>,
+    result: T,
+    usage: UsageSnapshot,
+    costUsd: number,
+    attempts: readonly AttemptRecord[] | undefined,
+  ): TurnResult<T> {
+    const cfg = this.#cfg;
     if (opts.input !== undefined && this.#telemetry.captureContent) {
       turn.setAttributes({
         [sc.ATTR_GEN_AI_OUTPUT_MESSAGES]: serializeContent(result, this.#telemetry.maxLength),
@@ -354,7 +463,7 @@ export class Session {
     if (over && cfg.enforceBudget && cfg.budgetUsd !== undefined) {
       throw new BudgetExceededError({ budgetUsd: cfg.budgetUsd, currentCostUsd: this.tracker.totalCost() });
     }
-    return { result, usage, costUsd };
+    return { ok: true, result, usage, costUsd, attempts: attempts ?? [] };
   }
 
   /**
@@ -730,7 +839,7 @@ export class Session {
         reportSinkError('usage', err);
       }
     }
-    return costUsd;
+    return { costUsd, source };
   }
 
   /** Budget bookkeeping after a turn; returns whether the session is over budget. */
@@ -794,6 +903,8 @@ export class Session {
       ...this.#telemetry.baseMetricAttributes(),
       [sc.ATTR_AGENTRACE_RECOVERY_SCENARIO]: record.scenario,
       [sc.ATTR_AGENTRACE_RECOVERY_OUTCOME]: record.eventType,
+      // The steps taken, joined: bounded, since recipes are fixed.
+      [sc.ATTR_AGENTRACE_RECOVERY_STEP]: record.result.recoveredSteps.join('+') || 'none',
     });
   }
 
@@ -895,6 +1006,13 @@ export class Session {
       }),
     });
   }
+}
+
+/** `error.type` of a turn failure that was not classified by recovery. */
+function errorTypeFor(err: unknown): string {
+  if (CircuitOpenError.isInstance(err)) return sc.ERROR_TYPE_VALUE_CIRCUIT_OPEN;
+  if (TurnTimeoutError.isInstance(err)) return FailureScenario.LLM_TIMEOUT;
+  return classifyError(err);
 }
 
 function toSnapshot(usage: UsageInput | undefined): UsageSnapshot {

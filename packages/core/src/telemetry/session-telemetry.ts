@@ -115,6 +115,12 @@ export interface SessionSpanInit {
 
 /** A model call's static facts, known before it runs. */
 export interface TurnSpanInit {
+  /** Span name; defaults to `{operation} {model}`. */
+  name?: string;
+  /** Span kind; CLIENT for a turn, INTERNAL for a recovery attempt under it. */
+  kind?: SpanKind;
+  /** Record `gen_ai.client.operation.duration` when the span ends (turns do; attempts do not). */
+  recordDuration?: boolean;
   operation: string;
   model?: string;
   provider?: string;
@@ -230,6 +236,25 @@ export class SessionTelemetry {
     return new TurnTelemetry(this, init, parent ?? this.context);
   }
 
+  /** Starts a recovery attempt's span (INTERNAL) under a turn's span: `attempt {n} {provider}/{model}`. */
+  startAttempt(
+    turn: TurnTelemetry,
+    init: { operation: string; attempt: number; turnNumber: number; provider?: string; model?: string },
+  ): TurnTelemetry {
+    const target = [init.provider, init.model].filter((x) => x !== undefined).join('/');
+    return new TurnTelemetry(
+      this,
+      {
+        ...init,
+        name: target ? `attempt ${init.attempt} ${target}` : `attempt ${init.attempt}`,
+        kind: SpanKind.INTERNAL,
+        recordDuration: false,
+        attributes: { [sc.ATTR_AGENTRACE_RECOVERY_ATTEMPT]: init.attempt },
+      },
+      turn.context,
+    );
+  }
+
   /** Starts an `execute_tool` span (INTERNAL) under the current session span (a turn's span when called inside a turn). */
   startTool(init: { name: string; description?: string; callId?: string; type?: string }): ToolTelemetry {
     return new ToolTelemetry(this, init);
@@ -290,9 +315,9 @@ export class TurnTelemetry {
       'start model-call span',
       () =>
         session.tracer.startSpan(
-          init.model ? `${init.operation} ${init.model}` : init.operation,
+          init.name ?? (init.model ? `${init.operation} ${init.model}` : init.operation),
           {
-            kind: SpanKind.CLIENT,
+            kind: init.kind ?? SpanKind.CLIENT,
             attributes: {
               ...defined({
                 [sc.ATTR_GEN_AI_OPERATION_NAME]: init.operation,
@@ -322,6 +347,18 @@ export class TurnTelemetry {
     });
   }
 
+  /** Sets usage, cost and price source attributes on the span (no metrics). */
+  setUsageAttributes(usage: UsageCounts, costUsd: number, costSource: string | undefined): void {
+    guard('turn usage attributes', () => {
+      if (!this.span.isRecording()) return;
+      this.span.setAttributes({
+        ...usageAttributes(usage),
+        [sc.ATTR_AGENTRACE_USAGE_COST]: costUsd,
+        ...(costSource !== undefined && { [sc.ATTR_AGENTRACE_COST_SOURCE]: costSource }),
+      });
+    });
+  }
+
   /** Records usage, cost and price source on the span and the token/cost metrics. */
   recordUsage(
     usage: UsageCounts,
@@ -329,14 +366,8 @@ export class TurnTelemetry {
     costSource: string | undefined,
     responseModel?: string,
   ): void {
+    this.setUsageAttributes(usage, costUsd, costSource);
     guard('turn usage', () => {
-      if (this.span.isRecording()) {
-        this.span.setAttributes({
-          ...usageAttributes(usage),
-          [sc.ATTR_AGENTRACE_USAGE_COST]: costUsd,
-          ...(costSource !== undefined && { [sc.ATTR_AGENTRACE_COST_SOURCE]: costSource }),
-        });
-      }
       const instruments = this.#session.instruments();
       const attrs = this.metricAttributes(responseModel);
       instruments.tokenUsage.record(usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens, {
@@ -384,7 +415,7 @@ export class TurnTelemetry {
     if (this.#ended) return;
     this.#ended = true;
     guard('end model-call span', () => this.span.end(end));
-    if (!recordDuration) return;
+    if (!recordDuration || this.#init.recordDuration === false) return;
     guard('operation duration', () => {
       const attrs = this.metricAttributes(responseModel);
       if (errorType !== undefined) attrs[ATTR_ERROR_TYPE] = errorType;
