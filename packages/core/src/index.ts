@@ -32,6 +32,8 @@ export type {
 export { AgentWorker, InvalidTransitionError } from './agent-worker.js';
 export type { BackoffOptions } from './backoff.js';
 export { backoffDelay, JitterMode, nextProvider, smallerContextBudget } from './backoff.js';
+export type { BreakerSource } from './breaker-set.js';
+export { DEFAULT_PROVIDER_KEY } from './breaker-set.js';
 export type {
   BreakerStrategy,
   ConsecutiveFailureStrategyOptions,
@@ -151,6 +153,17 @@ export {
   RecoveryStep,
   recipeFor,
 } from './recovery.js';
+export type {
+  AttemptRecord,
+  EscalationInfo,
+  ProviderTarget,
+  RecoveryHookContext,
+  RecoveryHooks,
+  RecoveryPolicy,
+  StepRecord,
+  TurnFailure,
+} from './recovery-policy.js';
+export { RecoveryExhaustedError } from './recovery-policy.js';
 export type { RetryAfterOptions } from './retry-after.js';
 export { retryAfterMs } from './retry-after.js';
 export type {
