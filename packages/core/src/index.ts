@@ -188,6 +188,8 @@ export { INSTRUMENTATION_SCOPE } from './telemetry/instruments.js';
 export { maskSecrets, sanitize } from './telemetry/redact.js';
 export * as semconv from './telemetry/semconv.js';
 export type { TelemetryOptions } from './telemetry/session-telemetry.js';
+export type { TurnGate, TurnGateContext, TurnGateOutcome, TurnGateTicket } from './turn-gate.js';
+export { enterGates, settleGates } from './turn-gate.js';
 export type { UsageSink } from './usage-sink.js';
 export { FanOutUsageSink, JsonLinesUsageSink, NoopUsageSink, RingBufferUsageSink } from './usage-sink.js';
 export type { UsageCounts, UsageDict } from './usage-snapshot.js';

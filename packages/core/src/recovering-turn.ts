@@ -31,9 +31,16 @@ import { runWithTimeout } from './run-with-timeout.js';
 import type { TurnContext, UsageInput } from './session.js';
 import { TurnTimeoutError } from './session-errors.js';
 import { sleep } from './sleep.js';
-import { errorMessageOf } from './telemetry/redact.js';
+import { errorMessageOf, errorTypeOf as exceptionTypeOf } from './telemetry/redact.js';
 import * as sc from './telemetry/semconv.js';
 import type { SessionTelemetry, TurnTelemetry } from './telemetry/session-telemetry.js';
+import {
+  enterGates,
+  settleGates,
+  type TurnGate,
+  type TurnGateContext,
+  type TurnGateTicket,
+} from './turn-gate.js';
 import { UsageSnapshot } from './usage-snapshot.js';
 
 /** @internal What a recovering turn needs from its session. */
@@ -54,6 +61,17 @@ export interface AttemptHost {
     source: string;
   };
   emit(event: AgentEvent, onSpan: boolean, extra?: Attributes): void;
+  /** Gates each attempt must pass. */
+  readonly gates: readonly TurnGate[];
+  gateContext(init: {
+    provider: string | undefined;
+    model: string | undefined;
+    turnNumber: number;
+    attempt: number;
+    expected: UsageSnapshot | undefined;
+    signal: AbortSignal;
+    span: TurnTelemetry;
+  }): TurnGateContext;
 }
 
 /** @internal The work function as `runTurn` receives it. */
@@ -67,6 +85,8 @@ export interface AttemptSuccess<T> {
   readonly provider: string | undefined;
   readonly model: string | undefined;
   readonly reported: UsageSnapshot | undefined;
+  /** Gate tickets of the successful attempt, settled by the session once its usage is recorded. */
+  readonly tickets: TurnGateTicket[];
   readonly attempts: AttemptRecord[];
   /** Usage and cost of the failed attempts before the one that succeeded. */
   readonly priorUsage: UsageSnapshot;
@@ -86,6 +106,8 @@ export interface RecoveringTurnArgs<T> {
   policy: ResolvedRecoveryPolicy;
   /** The call passed `recovery` itself, so a `log_and_continue` escalation may be returned as a TurnFailure. */
   mayReturnFailure: boolean;
+  /** The caller's expected usage, for gates. */
+  expectedUsage: UsageSnapshot | undefined;
 }
 
 /** The scenario a failure is recovered as. */
@@ -198,6 +220,28 @@ export async function runRecoveringTurn<T>(
           reported = usage instanceof UsageSnapshot ? usage : new UsageSnapshot(usage);
         },
       };
+      let tickets: TurnGateTicket[] = [];
+      if (host.gates.length > 0) {
+        try {
+          tickets = await enterGates(
+            host.gates,
+            host.gateContext({
+              provider,
+              model,
+              turnNumber: args.turnNumber,
+              attempt,
+              expected: args.expectedUsage,
+              signal,
+              span,
+            }),
+          );
+        } catch (err) {
+          // A refusal is not a provider failure: the model was never called, so nothing is retried.
+          if (args.signal.aborted) span.cancel();
+          else span.fail(err, exceptionTypeOf(err));
+          throw err;
+        }
+      }
       const breaker = host.breakers.for(provider);
       const work = () =>
         runWithTimeout((s) => context.with(span.context, () => args.fn(s, turnContext)), {
@@ -238,6 +282,7 @@ export async function runRecoveringTurn<T>(
           provider,
           model,
           reported,
+          tickets,
           attempts,
           priorUsage,
           priorCostUsd: priorCost,
@@ -250,6 +295,7 @@ export async function runRecoveringTurn<T>(
           priorUsage = priorUsage.add(reported);
           priorCost += attemptCost;
         }
+        await settleGates(tickets, { ok: false, usage: reported, costUsd: attemptCost ?? 0 });
         if (args.signal.aborted && !TurnTimeoutError.isInstance(err)) {
           span.cancel();
           throw err;

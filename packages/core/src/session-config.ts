@@ -14,6 +14,7 @@ import {
 } from './recovery-policy.js';
 import { captureContentFromEnv } from './telemetry/content-capture.js';
 import type { TelemetryOptions } from './telemetry/session-telemetry.js';
+import type { TurnGate } from './turn-gate.js';
 import type { UsageSink } from './usage-sink.js';
 
 /** Options of an {@link AgentSession}: the long-lived parts every run of the agent shares. */
@@ -38,6 +39,11 @@ export interface AgentSessionOptions extends TelemetryOptions {
    * turn records one recovery attempt and rethrows (the reference behaviour).
    */
   recovery?: RecoveryPolicy;
+  /**
+   * Gates every model call must pass, in order (a shared budget reserving the expected cost, a rate limiter, …).
+   * A gate may wait (abortably) or refuse with a typed error; a refusal fails the turn without calling the model.
+   */
+  gates?: TurnGate[];
   /** Policy engine for {@link Session.evaluatePolicy}. */
   policyEngine?: PolicyEngine;
   /** Quality gate for {@link Session.evaluateGate}. */
@@ -81,6 +87,7 @@ export interface ResolvedSessionConfig {
   readonly permissions: PermissionEnforcer | undefined;
   readonly breakers: BreakerSet;
   readonly recovery: ResolvedRecoveryPolicy | undefined;
+  readonly gates: readonly TurnGate[];
   readonly policyEngine: PolicyEngine | undefined;
   readonly qualityGate: QualityGate | undefined;
   readonly budgetUsd: number | undefined;
@@ -114,6 +121,22 @@ function nonNegativeInteger(field: string, value: unknown, fallback: number): nu
     throw new ValidationError({ field, value, expected: 'a non-negative integer' });
   }
   return value;
+}
+
+function resolveGates(gates: unknown): readonly TurnGate[] {
+  if (gates === undefined) return [];
+  if (!Array.isArray(gates))
+    throw new ValidationError({ field: 'gates', value: gates, expected: 'an array of TurnGate' });
+  gates.forEach((gate, i) => {
+    if (typeof gate !== 'object' || gate === null || typeof (gate as TurnGate).enter !== 'function') {
+      throw new ValidationError({
+        field: `gates[${i}]`,
+        value: gate,
+        expected: 'a TurnGate with an enter() method',
+      });
+    }
+  });
+  return Object.freeze([...(gates as TurnGate[])]);
 }
 
 /**
@@ -174,6 +197,7 @@ export function resolveSessionConfig(opts: AgentSessionOptions): ResolvedSession
     permissions: opts.permissions,
     breakers: new BreakerSet(opts.circuitBreaker),
     recovery: opts.recovery !== undefined ? resolveRecoveryPolicy(opts.recovery) : undefined,
+    gates: resolveGates(opts.gates),
     policyEngine: opts.policyEngine,
     qualityGate: opts.qualityGate,
     budgetUsd,

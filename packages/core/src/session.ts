@@ -35,9 +35,10 @@ import {
   SessionEndedError,
   TurnTimeoutError,
 } from './session-errors.js';
-import { errorMessageOf, sanitize } from './telemetry/redact.js';
+import { errorMessageOf, errorTypeOf, sanitize } from './telemetry/redact.js';
 import * as sc from './telemetry/semconv.js';
 import { SessionTelemetry, serializeContent, type TurnTelemetry } from './telemetry/session-telemetry.js';
+import { enterGates, settleGates, type TurnGateContext, type TurnGateTicket } from './turn-gate.js';
 import { type UsageCounts, UsageSnapshot } from './usage-snapshot.js';
 import { BudgetExceededError, UsageTracker } from './usage-tracker.js';
 
@@ -85,6 +86,11 @@ export interface RunTurnOptions<T> {
   input?: unknown;
   /** Recovery policy for this turn (overrides the agent's); `false` turns the agent's off for this call. */
   recovery?: RecoveryPolicy | false;
+  /**
+   * The usage you expect (e.g. the prompt's tokens plus `max_tokens`), priced and handed to the agent's gates so a
+   * shared budget can reserve it before the call.
+   */
+  expectedUsage?: UsageInput;
 }
 
 /** What {@link Session.runTurn} returns for a turn that produced a result. */
@@ -240,6 +246,8 @@ export class Session {
       phase: cfg.phase,
       recordUsage: (model, provider, usage, span) => this.#recordUsage(model, provider, usage, span),
       emit: (event, onSpan, extra) => this.#emit(event, onSpan, extra),
+      gates: cfg.gates,
+      gateContext: (init) => this.#gateContext(init),
     };
     for (const signal of [cfg.signal, init.signal]) {
       if (!signal) continue;
@@ -384,6 +392,7 @@ export class Session {
           signal,
           policy,
           mayReturnFailure: opts.recovery !== undefined && opts.recovery !== false,
+          expectedUsage: opts.expectedUsage !== undefined ? toSnapshot(opts.expectedUsage) : undefined,
         });
       } catch (err) {
         if (signal.aborted && !TurnTimeoutError.isInstance(err)) turn.cancel();
@@ -399,11 +408,13 @@ export class Session {
       try {
         usage = outcome.reported ?? toSnapshot(opts.usage ?? opts.estimateUsage?.(outcome.result));
       } catch (err) {
+        await settleGates(outcome.tickets, { ok: true, usage: undefined, costUsd: 0 });
         outcome.span.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
         turn.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
         throw err;
       }
       const { costUsd, source } = this.#recordUsage(outcome.model, outcome.provider, usage, outcome.span);
+      await settleGates(outcome.tickets, { ok: true, usage, costUsd });
       outcome.span.succeed();
       turn.setUsageAttributes(outcome.priorUsage.add(usage), outcome.priorCostUsd + costUsd, source);
       turn.setAttributes({ [sc.ATTR_GEN_AI_RESPONSE_MODEL]: outcome.model });
@@ -420,6 +431,20 @@ export class Session {
         reported = toSnapshot(u);
       },
     };
+    const expected = opts.expectedUsage !== undefined ? toSnapshot(opts.expectedUsage) : undefined;
+    let tickets: TurnGateTicket[] = [];
+    if (cfg.gates.length > 0) {
+      try {
+        tickets = await enterGates(
+          cfg.gates,
+          this.#gateContext({ provider, model, turnNumber, attempt: 1, expected, signal, span: turn }),
+        );
+      } catch (err) {
+        if (signal.aborted) turn.cancel();
+        else turn.fail(err, errorTypeOf(err));
+        throw err;
+      }
+    }
     const breaker = cfg.breakers.for(provider);
     const work = () =>
       runWithTimeout((s) => context.with(turn.context, () => fn(s, turnContext)), { timeoutMs, signal });
@@ -428,7 +453,8 @@ export class Session {
       result = await (breaker ? breaker.execute(work, { signal }) : work());
     } catch (err) {
       // A failed call that reported usage still cost money.
-      if (reported !== undefined) this.#recordUsage(model, provider, reported, turn);
+      const spent = reported !== undefined ? this.#recordUsage(model, provider, reported, turn).costUsd : 0;
+      await settleGates(tickets, { ok: false, usage: reported, costUsd: spent });
       this.#turnFailed(err, turn, signal);
       throw err;
     }
@@ -436,11 +462,39 @@ export class Session {
     try {
       usage = reported ?? toSnapshot(opts.usage ?? opts.estimateUsage?.(result));
     } catch (err) {
+      await settleGates(tickets, { ok: true, usage: undefined, costUsd: 0 });
       turn.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
       throw err;
     }
     const { costUsd } = this.#recordUsage(model, provider, usage, turn);
+    await settleGates(tickets, { ok: true, usage, costUsd });
     return this.#finishTurn(turn, opts, result, usage, costUsd, undefined);
+  }
+
+  /** What the gates are told about one call. */
+  #gateContext(init: {
+    provider: string | undefined;
+    model: string | undefined;
+    turnNumber: number;
+    attempt: number;
+    expected: UsageSnapshot | undefined;
+    signal: AbortSignal;
+    span: TurnTelemetry;
+  }): TurnGateContext {
+    const { expected } = init;
+    return {
+      role: this.#cfg.role,
+      turnNumber: init.turnNumber,
+      attempt: init.attempt,
+      signal: init.signal,
+      ...(init.provider !== undefined && { provider: init.provider }),
+      ...(init.model !== undefined && { model: init.model }),
+      ...(expected !== undefined && {
+        expectedUsage: expected,
+        expectedCostUsd: this.tracker.costForTurn(init.model ?? UNSPECIFIED_MODEL, expected),
+      }),
+      addEvent: (name, attributes) => this.#telemetry.addEvent(name, attributes as never, init.span.span),
+    };
   }
 
   /** Output capture, budget check and the end of a successful turn's span. */
