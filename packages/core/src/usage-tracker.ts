@@ -207,13 +207,14 @@ export class UsageTracker {
   }
 
   /**
-   * The cost in USD a turn would have, without recording it.
+   * The cost in USD a turn would have, without recording it. `query` passes a provider hint and the turn's
+   * date, as for {@link UsageTracker.recordTurnDetailed}.
    *
    * @throws {ValidationError} like {@link UsageTracker.recordTurn}.
    */
-  costForTurn(model: string, usage: UsageSnapshot | Partial<UsageCounts>): number {
+  costForTurn(model: string, usage: UsageSnapshot | Partial<UsageCounts>, query?: PriceQuery): number {
     checkModel(model);
-    return this.#pricing.costOf(model, snapshot(usage));
+    return this.#pricing.costOf(model, snapshot(usage), query);
   }
 
   /** Total cost in USD of every recorded turn (unrounded). */

@@ -1,13 +1,37 @@
+import { ValidationError } from './agentrace-error.js';
+import { createPriceTable } from './create-price-table.js';
+import { datasetPriceSource } from './dataset-price-source.js';
 import type { ModelPricing, ResolvedPricing, TokenUsage } from './model-pricing.js';
 import type { PriceQuery } from './price-source.js';
-import { type CostBreakdown, PriceTable } from './price-table.js';
+import type { CostBreakdown, PriceTable } from './price-table.js';
 
 /**
  * The shared price table behind {@link registerPricing} and the other free functions, and the default
- * of every `UsageTracker` and session that is not given its own. It starts empty. Tests can undo their
- * registrations with `defaultPriceTable.clear()`.
+ * of every `UsageTracker` and session that is not given its own. It starts with no user registrations and
+ * with the price dataset behind them (see `createPriceTable`); {@link useDatasetPrices} turns the dataset
+ * off and on. Tests can undo their registrations with `defaultPriceTable.clear()`.
  */
-export const defaultPriceTable: PriceTable = new PriceTable();
+export const defaultPriceTable: PriceTable = createPriceTable();
+
+/**
+ * Turns the price dataset off (`false`: only registered prices count, everything else is unpriced) or back
+ * on (`true`) in {@link defaultPriceTable}. Tables made with `createPriceTable` take `{ dataset: false }`.
+ *
+ * @throws {ValidationError} when `enabled` is not a boolean.
+ * @example
+ * ```ts
+ * useDatasetPrices(false);
+ * loadPricingFromFile('./our-negotiated-prices.json');
+ * ```
+ */
+export function useDatasetPrices(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') {
+    throw new ValidationError({ field: 'enabled', value: enabled, expected: 'a boolean' });
+  }
+  const on = defaultPriceTable.sources.includes(datasetPriceSource);
+  if (enabled && !on) defaultPriceTable.addSource(datasetPriceSource);
+  if (!enabled && on) defaultPriceTable.removeSource(datasetPriceSource);
+}
 
 /**
  * Registers the prices of `model` (case-insensitive; also prices models it is a prefix of) on
@@ -24,7 +48,8 @@ export function registerPricing(model: string, pricing: ModelPricing): void {
 }
 
 /**
- * Loads a JSON price file in the reference schema into {@link defaultPriceTable}; see `PriceTable.loadFile`.
+ * Loads a JSON price file (agentrace's schema or LiteLLM's `model_prices_and_context_window.json`) into
+ * {@link defaultPriceTable}; see `PriceTable.loadFile`.
  *
  * @returns how many models were registered.
  * @throws {PricingFileError} naming the file and the offending key; nothing is registered then.
@@ -34,7 +59,7 @@ export function loadPricingFromFile(path: string | URL): number {
 }
 
 /**
- * Whether {@link defaultPriceTable} prices `model` (exactly or by prefix).
+ * Whether {@link defaultPriceTable} prices `model` (a registration, exactly or by prefix, or the dataset).
  *
  * @throws {ValidationError} when `model` is not a string.
  */
@@ -43,7 +68,8 @@ export function hasPricing(model: string, query?: PriceQuery): boolean {
 }
 
 /**
- * The prices of `model` in {@link defaultPriceTable}: exact, then longest prefix, then zero.
+ * The prices of `model` in {@link defaultPriceTable}: registrations (exact, then longest prefix), then the
+ * dataset, then zero.
  *
  * @throws {ValidationError} when `model` is not a string.
  */
@@ -65,9 +91,15 @@ export function costOf(model: string, usage: TokenUsage, query?: PriceQuery): nu
 }
 
 /**
- * The cost in USD of `usage` on `model` by token kind, priced by {@link defaultPriceTable}.
+ * The cost in USD of `usage` on `model` by token kind, with the price's source, priced by
+ * {@link defaultPriceTable}. `query.at` prices a past turn at the prices of its day.
  *
  * @throws {ValidationError} when a token count is not a non-negative safe integer.
+ * @example
+ * ```ts
+ * costBreakdown('o3', { inputTokens: 1_000_000, outputTokens: 1_000_000 }, { at: new Date('2025-05-01') });
+ * // { input: 10, output: 40, cacheWrite: 0, cacheRead: 0, total: 50, source: 'dataset@0.1.8', matchedModel: 'openai:o3' }
+ * ```
  */
 export function costBreakdown(model: string, usage: TokenUsage, query?: PriceQuery): CostBreakdown {
   return defaultPriceTable.costBreakdown(model, usage, query);

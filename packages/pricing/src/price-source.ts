@@ -2,22 +2,32 @@ import type { ResolvedPricing } from './model-pricing.js';
 
 /**
  * What a price lookup may take into account besides the model name. The user's registrations ignore both;
- * a dated dataset can use `at` to pick the price in force then, and `provider` to tell apart a model name
- * that two providers sell at different prices.
+ * the dataset uses `provider` to tell apart a model name that two providers sell at different prices, and
+ * `at` to pick the price in force then (prices change; a record from last spring is costed at last
+ * spring's price).
  */
 export interface PriceQuery {
-  /** The provider (`gen_ai.provider.name`, e.g. `'openai'`), when known. */
+  /**
+   * The provider, as `gen_ai.provider.name` writes it (`'openai'`, `'aws.bedrock'`, `'gcp.vertex_ai'`) or
+   * as the dataset names it (`'aws'`, `'google'`). A hint: a provider the dataset does not know, or that
+   * does not list the model, falls back to matching by model name.
+   */
   readonly provider?: string;
-  /** When the usage happened; defaults to now for sources that care. */
+  /** When the usage happened; defaults to now (the table's wall clock). */
   readonly at?: Date;
 }
 
 /** A price found by a {@link PriceSource}. */
 export interface PriceMatch {
-  /** The prices. */
+  /** The prices (for a time-dependent match: the prices at the time of the lookup). */
   readonly pricing: ResolvedPricing;
-  /** The registered name that matched, as it was registered (the model itself, or a prefix of it). */
+  /** The name that matched, as the source spells it (the model itself, a prefix of it, `provider:model`). */
   readonly matchedModel: string;
+  /**
+   * For prices that change over time (a price cut on a date, off-peak hours): the prices in force at `at`.
+   * The table keeps the match and asks this for every costing, instead of asking the source again.
+   */
+  readonly pricingAt?: (at: Date) => ResolvedPricing;
 }
 
 /**
@@ -35,14 +45,19 @@ export interface PriceMatch {
  * ```
  */
 export interface PriceSource {
-  /** Name reported as a cost breakdown's `source` (`'user'`, `'dataset@2026-05-01'`). */
+  /** Name reported as a cost breakdown's `source` (`'user'`, `'dataset@0.1.8'`). */
   readonly name: string;
   /**
-   * The price of `model` (already lower-cased), or undefined when this source does not know it.
-   * Called once per distinct model and query: the table caches the answer, so a source must not change
-   * its answers without the table being told (`PriceTable.addSource`/`register` clear the cache).
+   * Grows whenever the source's answers or name change (a live update). A table that sees a new revision
+   * forgets what it cached. Sources whose answers never change leave it out.
    */
-  lookup(model: string, query: PriceQuery): PriceMatch | undefined;
+  readonly revision?: number;
+  /**
+   * The price of `model` (already lower-cased), or undefined when this source does not know it. Asked once
+   * per distinct model and provider: the table caches the answer (until `revision` changes), so prices
+   * that depend on the date go through {@link PriceMatch.pricingAt}, not through `query.at`.
+   */
+  lookup(model: string, query: Pick<PriceQuery, 'provider'>): PriceMatch | undefined;
 }
 
 interface Entry {

@@ -195,15 +195,59 @@ describe('resolution', () => {
     expect(table.resolveWithSource('gpt-4o-mini')).toMatchObject({ source: 'user', matchedModel: 'gpt-4o' });
   });
 
-  it('passes `at` to sources and does not cache dated lookups', () => {
-    const lookup = vi.fn<PriceSource['lookup']>((_model, query) => ({
-      pricing: validateModelPricing(p(query.at && query.at.getUTCFullYear() < 2026 ? 1 : 2)),
+  it('caches a time-dependent match once and asks it for the prices at each instant', () => {
+    const pricingAt = vi.fn((at: Date) => validateModelPricing(p(at.getUTCFullYear() < 2026 ? 1 : 2)));
+    const lookup = vi.fn<PriceSource['lookup']>(() => ({
+      pricing: validateModelPricing(p(9)),
       matchedModel: 'm',
+      pricingAt,
     }));
-    const table = new PriceTable({ sources: [{ name: 'dated', lookup }] });
+    let now = Date.parse('2027-01-01T00:00:00Z');
+    const table = new PriceTable({ sources: [{ name: 'dated', lookup }], wallClock: () => now });
     expect(table.resolve('m', { at: new Date('2025-06-01T00:00:00Z') }).inputPerMillion).toBe(1);
     expect(table.resolve('m', { at: new Date('2026-06-01T00:00:00Z') }).inputPerMillion).toBe(2);
-    expect(lookup).toHaveBeenCalledTimes(2);
+    expect(table.resolveWithSource('m')).toMatchObject({ source: 'dated', matchedModel: 'm' });
+    expect(pricingAt).toHaveBeenLastCalledWith(new Date(now));
+    now = Date.parse('2025-01-01T00:00:00Z');
+    expect(table.costOf('m', { inputTokens: 1e6, outputTokens: 0 })).toBe(1);
+    expect(lookup).toHaveBeenCalledTimes(1);
+    expect(lookup).toHaveBeenCalledWith('m', {});
+  });
+
+  it('passes the provider hint to sources and caches per provider', () => {
+    const lookup = vi.fn<PriceSource['lookup']>((_model, query) => ({
+      pricing: validateModelPricing(p(query.provider === 'azure' ? 9 : 1)),
+      matchedModel: 'm',
+    }));
+    const table = new PriceTable({ sources: [{ name: 's', lookup }] });
+    expect(table.resolve('m', { provider: 'azure' }).inputPerMillion).toBe(9);
+    expect(table.resolve('m', { provider: 'azure', at: new Date() }).inputPerMillion).toBe(9);
+    expect(table.resolve('m').inputPerMillion).toBe(1);
+    expect(lookup.mock.calls).toEqual([
+      ['m', { provider: 'azure' }],
+      ['m', {}],
+    ]);
+  });
+
+  it('drops its cache when a source reports a new revision, and can remove a source', () => {
+    let price = 1;
+    const source = {
+      name: 'live',
+      revision: 0,
+      lookup: vi.fn(() => ({ pricing: validateModelPricing(p(price)), matchedModel: 'm' })),
+    };
+    const table = new PriceTable({ sources: [source] });
+    expect(table.resolve('m').inputPerMillion).toBe(1);
+    price = 2;
+    expect(table.resolve('m').inputPerMillion).toBe(1); // cached: nothing said it changed
+    source.revision = 1;
+    expect(table.resolve('m').inputPerMillion).toBe(2);
+    expect(source.lookup).toHaveBeenCalledTimes(2);
+    expect(table.sources).toEqual([source]);
+    expect(table.removeSource(source)).toBe(true);
+    expect(table.removeSource(source)).toBe(false);
+    expect(table.resolveWithSource('m').source).toBe('unpriced');
+    expect(table.sourceNames).toEqual(['user']);
   });
 
   it('clear() forgets user registrations but keeps sources', () => {
@@ -476,6 +520,86 @@ describe('PricingFileError', () => {
     expect(e.message).toBe('bad pricing file p.json: models.x is missing');
     expect(new PricingFileError({ file: 'p.json', reason: 'is not valid JSON' }).message).toBe(
       'bad pricing file p.json: is not valid JSON',
+    );
+  });
+});
+
+describe('tiers, 1-hour writes and queries', () => {
+  const sonnet = {
+    inputPerMillion: 3,
+    outputPerMillion: 15,
+    cacheReadPerMillion: 0.3,
+    cacheWritePerMillion: 3.75,
+    cacheWrite1hPerMillion: 6,
+    tiers: [
+      {
+        aboveInputTokens: 200_000,
+        inputPerMillion: 6,
+        outputPerMillion: 22.5,
+        cacheReadPerMillion: 0.6,
+        cacheWritePerMillion: 7.5,
+        cacheWrite1hPerMillion: 12,
+      },
+    ],
+  };
+
+  it('prices every token at the tier once the whole prompt, cache tokens included, is over it', () => {
+    const table = new PriceTable().register('sonnet', sonnet);
+    // 190k plain + 20k cache read = 210k prompt: the tier applies to all of it
+    const over = table.costBreakdown('sonnet', {
+      inputTokens: 190_000,
+      cacheReadTokens: 20_000,
+      outputTokens: 1_000,
+    });
+    expect(over).toMatchObject({ tierAboveInputTokens: 200_000, source: 'user', matchedModel: 'sonnet' });
+    expect(over.input).toBeCloseTo(1.14, 12);
+    expect(over.cacheRead).toBeCloseTo(0.012, 12);
+    expect(over.output).toBeCloseTo(0.0225, 12);
+    // exactly 200k: still base prices
+    const at = table.costBreakdown('sonnet', {
+      inputTokens: 180_000,
+      cacheReadTokens: 20_000,
+      outputTokens: 1_000,
+    });
+    expect(at.tierAboveInputTokens).toBeUndefined();
+    expect(at.input).toBeCloseTo(0.54, 12);
+  });
+
+  it('charges 1-hour writes the 1-hour price and the rest of the writes the 5-minute price', () => {
+    const table = new PriceTable().register('sonnet', sonnet);
+    const cost = table.costBreakdown('sonnet', {
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheWriteTokens: 10_000,
+      cacheWrite1hTokens: 4_000,
+    });
+    expect(cost.cacheWrite).toBeCloseTo((6_000 * 3.75 + 4_000 * 6) / 1e6, 15);
+    expect(cost.total).toBe(cost.cacheWrite);
+    // without a 1-hour price, 1-hour writes cost the write price
+    const plain = new PriceTable().register('m', {
+      inputPerMillion: 1,
+      outputPerMillion: 1,
+      cacheWritePerMillion: 2,
+    });
+    expect(
+      plain.costOf('m', { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 10, cacheWrite1hTokens: 10 }),
+    ).toBe((10 * 2) / 1e6);
+  });
+
+  it('rejects a malformed query naming the field', () => {
+    const table = new PriceTable();
+    expect(() => table.resolve('m', null as never)).toThrow(expect.objectContaining({ field: 'query' }));
+    expect(() => table.resolve('m', { provider: 3 as never })).toThrow(
+      expect.objectContaining({ field: 'query.provider' }),
+    );
+    expect(() => table.costOf('m', { inputTokens: 1, outputTokens: 1 }, { at: new Date('nope') })).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'query.at' }),
+    );
+    expect(() => table.has('m', { at: '2025-01-01' as never })).toThrow(
+      expect.objectContaining({ field: 'query.at' }),
+    );
+    expect(() => new PriceTable({ wallClock: 5 as never })).toThrow(
+      expect.objectContaining({ field: 'wallClock' }),
     );
   });
 });

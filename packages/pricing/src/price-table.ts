@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, ValidationError } from './agentrace-error.js';
+import { ValidationError } from './agentrace-error.js';
 import {
   type ModelPricing,
+  pricesForPrompt,
   type ResolvedPricing,
   readTokenUsage,
   type TokenUsage,
   validateModelPricing,
   ZERO_PRICING,
 } from './model-pricing.js';
+import { parsePriceFile } from './price-file.js';
 import type { PriceQuery, PriceSource } from './price-source.js';
 import { StaticPriceSource } from './price-source.js';
 import { PricingFileError } from './pricing-file-error.js';
@@ -36,7 +38,7 @@ export interface CostBreakdown {
   readonly input: number;
   /** Output tokens. */
   readonly output: number;
-  /** Tokens written to the prompt cache. */
+  /** Tokens written to the prompt cache (5-minute and 1-hour writes together). */
   readonly cacheWrite: number;
   /** Tokens read from the prompt cache. */
   readonly cacheRead: number;
@@ -46,12 +48,19 @@ export interface CostBreakdown {
   readonly source: string;
   /** The registered name that matched; undefined when unpriced. */
   readonly matchedModel?: string;
+  /** When a long-context tier applied: its threshold (the prompt had more tokens than this). */
+  readonly tierAboveInputTokens?: number;
 }
 
 /** Options of a {@link PriceTable}. */
 export interface PriceTableOptions {
-  /** Sources asked after the user's registrations, in order (e.g. a bundled dataset). */
+  /** Sources asked after the user's registrations, in order (e.g. the price dataset). */
   readonly sources?: readonly PriceSource[];
+  /**
+   * Wall clock in epoch milliseconds: "now" for prices that change over time when a lookup gives no `at`
+   * (default `Date.now`).
+   */
+  readonly wallClock?: () => number;
   /**
    * Called the first time this table costs a model it cannot price. By default a process warning
    * (code `AGENTRACE_UNPRICED_MODEL`) is emitted once per model per process, whichever table saw it.
@@ -74,7 +83,9 @@ function warnUnpricedOnce(model: string): void {
   process.emitWarning(`agentrace: no pricing for model "${model}"; its usage is costed at $0`, {
     type: 'AgentraceWarning',
     code: UNPRICED_WARNING_CODE,
-    detail: 'Register its prices with registerPricing(model, pricing) or loadPricingFromFile(path).',
+    detail:
+      'Neither your registrations nor the price dataset know it. Register its prices with ' +
+      'registerPricing(model, pricing) or loadPricingFromFile(path).',
   });
 }
 
@@ -86,15 +97,31 @@ export function resetUnpricedWarnings(): void {
   processWarned.clear();
 }
 
-const FILE_PRICE_FIELDS = [
-  ['input_per_million', 'inputPerMillion', true],
-  ['output_per_million', 'outputPerMillion', true],
-  ['cache_write_per_million', 'cacheWritePerMillion', false],
-  ['cache_read_per_million', 'cacheReadPerMillion', false],
-] as const;
+/** A cached answer of the resolution chain for one model and provider. */
+interface CachedResolution {
+  readonly resolution: PriceResolution;
+  readonly pricingAt: ((at: Date) => ResolvedPricing) | undefined;
+}
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function checkQuery(query: unknown): asserts query is PriceQuery {
+  if (typeof query !== 'object' || query === null) {
+    throw new ValidationError({
+      field: 'query',
+      value: query,
+      expected: 'a PriceQuery object ({ provider?, at? })',
+    });
+  }
+  const { provider, at } = query as Record<string, unknown>;
+  if (provider !== undefined && typeof provider !== 'string') {
+    throw new ValidationError({
+      field: 'query.provider',
+      value: provider,
+      expected: 'a provider name (string)',
+    });
+  }
+  if (at !== undefined && !(at instanceof Date && !Number.isNaN(at.getTime()))) {
+    throw new ValidationError({ field: 'query.at', value: at, expected: 'a valid Date' });
+  }
 }
 
 function checkModelName(model: unknown): asserts model is string {
@@ -106,13 +133,15 @@ function checkModelName(model: unknown): asserts model is string {
 /**
  * Model prices and the cost of usage records.
  *
- * Resolution is an ordered chain: the user's registrations, then each added source (such as a bundled
- * dataset); within each, the exact model name (case-insensitive) and then the longest registered name the
- * model starts with, so `claude-sonnet-4` prices `claude-sonnet-4-20250514`. A model no source knows is
- * unpriced: it costs 0 and is warned about once. Resolutions are cached, so a lookup does not scan the
- * table; registering clears the cache.
+ * Resolution is an ordered chain: the user's registrations, then each added source (such as the price
+ * dataset). The user's registrations match the exact model name (case-insensitive) and then the longest
+ * registered name the model starts with, so `claude-sonnet-4` prices `claude-sonnet-4-20250514`; a source
+ * matches by its own rules. A model no link knows is unpriced: it costs 0 and is warned about once.
+ * Resolutions are cached per model and provider, so a lookup does not scan anything twice; registering,
+ * adding or removing a source, or a source's live update clears the cache.
  *
- * `new PriceTable()` starts empty; `defaultPriceTable` is the shared instance behind `registerPricing` & co.
+ * `new PriceTable()` starts empty, with no sources (the reference's behaviour); `createPriceTable()` adds
+ * the price dataset, and `defaultPriceTable` is such a table shared by `registerPricing` & co.
  *
  * @example
  * ```ts
@@ -124,23 +153,29 @@ function checkModelName(model: unknown): asserts model is string {
 export class PriceTable {
   readonly #user = new StaticPriceSource(USER_PRICE_SOURCE);
   readonly #sources: PriceSource[];
-  readonly #cache = new Map<string, PriceResolution>();
+  readonly #cache = new Map<string, CachedResolution>();
   readonly #onUnpriced: ((model: string) => void) | undefined;
+  readonly #wallClock: () => number;
   readonly #warned = new Set<string>();
+  #seenRevision = 0;
 
   /**
-   * @throws {ValidationError} when a source has no `name` or `lookup`, or `onUnpriced` is not a function.
+   * @throws {ValidationError} when a source has no `name` or `lookup`, or `onUnpriced` or `wallClock` is not
+   *   a function.
    */
   constructor(options: PriceTableOptions = {}) {
-    if (options.onUnpriced !== undefined && typeof options.onUnpriced !== 'function') {
-      throw new ValidationError({ field: 'onUnpriced', value: options.onUnpriced, expected: 'a function' });
+    for (const field of ['onUnpriced', 'wallClock'] as const) {
+      if (options[field] !== undefined && typeof options[field] !== 'function') {
+        throw new ValidationError({ field, value: options[field], expected: 'a function' });
+      }
     }
     this.#onUnpriced = options.onUnpriced;
+    this.#wallClock = options.wallClock ?? Date.now;
     this.#sources = [];
     for (const source of options.sources ?? []) this.addSource(source);
   }
 
-  /** Number of models the user registered (bundled sources not included). */
+  /** Number of models the user registered (sources not included). */
   get size(): number {
     return this.#user.size;
   }
@@ -148,6 +183,11 @@ export class PriceTable {
   /** Names of the resolution chain, in the order they are asked (`'user'` first). */
   get sourceNames(): readonly string[] {
     return [USER_PRICE_SOURCE, ...this.#sources.map((s) => s.name)];
+  }
+
+  /** The sources asked after the user's registrations, in order. */
+  get sources(): readonly PriceSource[] {
+    return [...this.#sources];
   }
 
   /**
@@ -194,6 +234,20 @@ export class PriceTable {
     return this;
   }
 
+  /**
+   * Takes a source out of the resolution chain, e.g. the price dataset:
+   * `defaultPriceTable.removeSource(datasetPriceSource)`.
+   *
+   * @returns whether the source was in the chain.
+   */
+  removeSource(source: PriceSource): boolean {
+    const i = this.#sources.indexOf(source);
+    if (i < 0) return false;
+    this.#sources.splice(i, 1);
+    this.#cache.clear();
+    return true;
+  }
+
   /** Forgets the user's registrations (sources added with `addSource` stay). */
   clear(): void {
     this.#user.clear();
@@ -201,16 +255,24 @@ export class PriceTable {
   }
 
   /**
-   * Loads prices from a JSON file in the reference schema:
-   * `{"models": {name: {input_per_million, output_per_million, cache_write_per_million?, cache_read_per_million?}}}`.
-   * All or nothing: a bad file registers none of its models. Unknown keys are ignored.
+   * Loads prices from a JSON file, in either schema (told apart by shape):
+   * - agentrace's (the reference's): `{"models": {name: {input_per_million, output_per_million,
+   *   cache_write_per_million?, cache_read_per_million?}}}`, USD per million tokens, cache prices default 0;
+   * - LiteLLM's `model_prices_and_context_window.json`: `{name: {input_cost_per_token, output_cost_per_token,
+   *   cache_read_input_token_cost?, cache_creation_input_token_cost?, cache_creation_input_token_cost_above_1hr?,
+   *   …_above_200k_tokens?}}`, USD per token. Entries without token prices (images, audio seconds) are
+   *   skipped; a missing cache price is the input price, as LiteLLM bills it.
+   *
+   * All or nothing: a bad file registers none of its models. Unknown keys are ignored. The models are
+   * user registrations (exact name, then longest prefix).
    *
    * @returns how many models were registered.
    * @throws {PricingFileError} when the file cannot be read, is not JSON or breaks the schema; `file` and
-   *   `key` (e.g. `models.gpt-x.output_per_million`) name the problem.
+   *   `key` (e.g. `models.gpt-x.output_per_million`, `gpt-x.input_cost_per_token`) name the problem.
    * @example
    * ```ts
    * prices.loadFile('./prices.json'); // 3
+   * prices.loadFile('./model_prices_and_context_window.json'); // 1900
    * ```
    */
   loadFile(path: string | URL): number {
@@ -232,63 +294,32 @@ export class PriceTable {
   }
 
   /**
-   * Loads prices from an already-parsed object in the file schema (see {@link PriceTable.loadFile}).
+   * Loads prices from an already-parsed object in either file schema (see {@link PriceTable.loadFile}).
    *
    * @param source - how errors name the origin (a file path, a URL); `'<object>'` by default.
    * @returns how many models were registered.
    * @throws {PricingFileError} when the object breaks the schema; nothing is registered then.
    */
   loadObject(obj: unknown, source = '<object>'): number {
-    const fail = (key: string | undefined, reason: string) =>
-      new PricingFileError({ file: source, key, reason });
-    if (!isPlainObject(obj)) throw fail(undefined, `must be a JSON object, got ${describe(obj)}`);
-    if (!('models' in obj)) throw fail('models', 'is missing');
-    const models = obj.models;
-    if (!isPlainObject(models)) {
-      throw fail('models', `must be an object mapping model names to prices, got ${describe(models)}`);
-    }
-    const parsed: [string, ResolvedPricing][] = [];
-    for (const [name, entry] of Object.entries(models)) {
-      const at = `models.${name}`;
-      if (name.length === 0) throw fail(at, 'is an empty model name');
-      if (!isPlainObject(entry)) {
-        throw fail(
-          at,
-          `must be an object with input_per_million and output_per_million, got ${describe(entry)}`,
-        );
-      }
-      const prices: Record<string, number> = {};
-      for (const [fileKey, member, required] of FILE_PRICE_FIELDS) {
-        const value = entry[fileKey];
-        if (value === undefined) {
-          if (required) throw fail(`${at}.${fileKey}`, 'is missing');
-          continue;
-        }
-        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-          throw fail(`${at}.${fileKey}`, `must be a non-negative finite number, got ${describe(value)}`);
-        }
-        prices[member] = value;
-      }
-      parsed.push([name, validateModelPricing(prices)]);
-    }
-    for (const [name, pricing] of parsed) this.#user.set(name, pricing);
+    const { entries } = parsePriceFile(obj, source);
+    for (const [name, pricing] of entries) this.#user.set(name, pricing);
     this.#cache.clear();
-    return parsed.length;
+    return entries.length;
   }
 
   /**
-   * Whether `model` has a price: an exact or prefix match in any source.
+   * Whether `model` has a price: a match in any link of the chain.
    *
-   * @throws {ValidationError} when `model` is not a string.
+   * @throws {ValidationError} when `model` is not a string or `query` is malformed.
    */
   has(model: string, query?: PriceQuery): boolean {
     return this.resolveWithSource(model, query).source !== UNPRICED_SOURCE;
   }
 
   /**
-   * The prices of `model`: exact name, then longest prefix, along the chain; zero prices when unpriced.
+   * The prices of `model` along the chain (at `query.at`, now by default); zero prices when unpriced.
    *
-   * @throws {ValidationError} when `model` is not a string.
+   * @throws {ValidationError} when `model` is not a string or `query` is malformed.
    */
   resolve(model: string, query?: PriceQuery): ResolvedPricing {
     return this.resolveWithSource(model, query).pricing;
@@ -297,7 +328,8 @@ export class PriceTable {
   /**
    * Like {@link PriceTable.resolve}, and says which source priced the model and under which name.
    *
-   * @throws {ValidationError} when `model` is not a string.
+   * @throws {ValidationError} when `model` is not a string, `query.provider` not a string or `query.at` not
+   *   a valid Date.
    * @example
    * ```ts
    * prices.resolveWithSource('gpt-4o-2024-08-06'); // { pricing, source: 'user', matchedModel: 'gpt-4o' }
@@ -305,39 +337,63 @@ export class PriceTable {
    */
   resolveWithSource(model: string, query: PriceQuery = {}): PriceResolution {
     checkModelName(model);
-    // A point in time makes every answer distinct, so such lookups bypass the cache.
-    const cacheKey =
-      query.at === undefined ? `${query.provider ?? ''}\u0000${model.toLowerCase()}` : undefined;
-    if (cacheKey !== undefined) {
-      const hit = this.#cache.get(cacheKey);
-      if (hit) return hit;
-    }
-    const resolution = this.#lookup(model.toLowerCase(), query);
-    if (cacheKey !== undefined) {
+    checkQuery(query);
+    this.#dropCacheOnNewRevision();
+    const key = model.toLowerCase();
+    const cacheKey = `${query.provider ?? ''}\u0000${key}`;
+    let cached = this.#cache.get(cacheKey);
+    if (cached === undefined) {
+      cached = this.#lookup(key, query.provider);
       if (this.#cache.size >= MAX_CACHED_RESOLUTIONS) {
         // Map iterates in insertion order: drop the oldest entry.
         this.#cache.delete(this.#cache.keys().next().value as string);
       }
-      this.#cache.set(cacheKey, resolution);
+      this.#cache.set(cacheKey, cached);
     }
-    return resolution;
+    if (cached.pricingAt === undefined) return cached.resolution;
+    const pricing = cached.pricingAt(query.at ?? new Date(this.#wallClock()));
+    return Object.freeze({ ...cached.resolution, pricing });
   }
 
-  #lookup(key: string, query: PriceQuery): PriceResolution {
+  #dropCacheOnNewRevision(): void {
+    // Revisions only grow, so their sum changes whenever any source's does.
+    let revision = 0;
+    for (const source of this.#sources) revision += source.revision ?? 0;
+    if (revision !== this.#seenRevision) {
+      this.#cache.clear();
+      this.#seenRevision = revision;
+    }
+  }
+
+  #lookup(key: string, provider: string | undefined): CachedResolution {
     const mine = this.#user.lookup(key);
-    if (mine) return Object.freeze({ ...mine, source: USER_PRICE_SOURCE });
+    if (mine)
+      return { resolution: Object.freeze({ ...mine, source: USER_PRICE_SOURCE }), pricingAt: undefined };
+    const query = provider === undefined ? {} : { provider };
     for (const source of this.#sources) {
       const match = source.lookup(key, query);
-      if (match) return Object.freeze({ ...match, source: source.name });
+      if (match) {
+        return {
+          resolution: Object.freeze({
+            pricing: match.pricing,
+            matchedModel: match.matchedModel,
+            source: source.name,
+          }),
+          pricingAt: match.pricingAt,
+        };
+      }
     }
-    return Object.freeze({ pricing: ZERO_PRICING, source: UNPRICED_SOURCE });
+    return {
+      resolution: Object.freeze({ pricing: ZERO_PRICING, source: UNPRICED_SOURCE }),
+      pricingAt: undefined,
+    };
   }
 
   /**
    * The cost in USD of `usage` on `model`. An unpriced model costs 0 and is warned about once.
    *
-   * @throws {ValidationError} when `model` is not a string or a token count is not a non-negative safe
-   *   integer (`field`, e.g. `usage.inputTokens`).
+   * @throws {ValidationError} when `model` is not a string, a token count is not a non-negative safe
+   *   integer (`field`, e.g. `usage.inputTokens`) or `query` is malformed.
    * @example
    * ```ts
    * prices.costOf('gpt-4o', { inputTokens: 1000, outputTokens: 200 }); // 0.0045
@@ -348,7 +404,10 @@ export class PriceTable {
   }
 
   /**
-   * The cost in USD of `usage` on `model`, by token kind, with the source of the price.
+   * The cost in USD of `usage` on `model`, by token kind, with the source of the price. A long-context
+   * tier applies to all tokens of a kind once the whole prompt (plain input + cache read + cache write
+   * tokens) is above its threshold; 1-hour cache writes (`cacheWrite1hTokens`, part of `cacheWriteTokens`)
+   * cost the 1-hour write price.
    *
    * @throws {ValidationError} like {@link PriceTable.costOf}.
    * @example
@@ -361,15 +420,28 @@ export class PriceTable {
     const counts = readTokenUsage(usage);
     const { pricing, source, matchedModel } = this.resolveWithSource(model, query);
     if (source === UNPRICED_SOURCE) this.#reportUnpriced(model);
-    // tokens × price / 1e6 per kind, summed in this order: the reference's arithmetic, bit for bit.
-    const input = (counts.inputTokens * pricing.inputPerMillion) / 1e6;
-    const output = (counts.outputTokens * pricing.outputPerMillion) / 1e6;
-    const cacheWrite = (counts.cacheWriteTokens * pricing.cacheWritePerMillion) / 1e6;
-    const cacheRead = (counts.cacheReadTokens * pricing.cacheReadPerMillion) / 1e6;
+    const prompt = counts.inputTokens + counts.cacheReadTokens + counts.cacheWriteTokens;
+    const prices = pricesForPrompt(pricing, prompt);
+    // tokens × price / 1e6 per kind, summed in this order: the reference's arithmetic, bit for bit (a turn
+    // without 1-hour writes adds an exact 0).
+    const input = (counts.inputTokens * prices.inputPerMillion) / 1e6;
+    const output = (counts.outputTokens * prices.outputPerMillion) / 1e6;
+    const cacheWrite =
+      ((counts.cacheWriteTokens - counts.cacheWrite1hTokens) * prices.cacheWritePerMillion) / 1e6 +
+      (counts.cacheWrite1hTokens * prices.cacheWrite1hPerMillion) / 1e6;
+    const cacheRead = (counts.cacheReadTokens * prices.cacheReadPerMillion) / 1e6;
     const total = input + output + cacheWrite + cacheRead;
-    return matchedModel === undefined
-      ? { input, output, cacheWrite, cacheRead, total, source }
-      : { input, output, cacheWrite, cacheRead, total, source, matchedModel };
+    const tier = 'aboveInputTokens' in prices ? (prices.aboveInputTokens as number) : undefined;
+    return {
+      input,
+      output,
+      cacheWrite,
+      cacheRead,
+      total,
+      source,
+      ...(matchedModel !== undefined && { matchedModel }),
+      ...(tier !== undefined && { tierAboveInputTokens: tier }),
+    };
   }
 
   #reportUnpriced(model: string): void {
