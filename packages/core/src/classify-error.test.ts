@@ -1,5 +1,25 @@
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadVector } from '../../../test/helpers/vectors.js';
+import {
+  ANTHROPIC_OVERLOADED,
+  ANTHROPIC_PROMPT_TOO_LONG,
+  ANTHROPIC_RATE_LIMIT,
+  aiSdkAPICallError,
+  aiSdkRetryError,
+  anthropicError,
+  awsServiceException,
+  GEMINI_CONTEXT_TOO_LONG,
+  GEMINI_RESOURCE_EXHAUSTED,
+  GEMINI_UNAVAILABLE,
+  geminiApiError,
+  OPENAI_CONTEXT_LENGTH,
+  OPENAI_INSUFFICIENT_QUOTA,
+  OPENAI_RATE_LIMIT,
+  openAIConnectionError,
+  openAIConnectionTimeoutError,
+  openAIError,
+} from './adapters/test-helpers/provider-errors.js';
 import {
   classifyError,
   classifyMessage,
@@ -293,5 +313,279 @@ describe('failureClassFor', () => {
       expect.objectContaining({ name: 'ValidationError', field: 'scenario', value: 'meltdown' }),
     );
     expect(() => assertScenario(7, 'recipe.scenario')).toThrow(/recipe\.scenario must be one of llm_timeout/);
+  });
+});
+
+describe('classifyError: provider client errors', () => {
+  it.each([
+    [
+      'OpenAI 429 rate_limit_exceeded',
+      () => openAIError({ status: 429, body: OPENAI_RATE_LIMIT }),
+      'rate_limit',
+    ],
+    [
+      'OpenAI 429 insufficient_quota (not a rate limit)',
+      () => openAIError({ status: 429, body: OPENAI_INSUFFICIENT_QUOTA }),
+      'provider_failure',
+    ],
+    [
+      'OpenAI 400 context_length_exceeded',
+      () => openAIError({ status: 400, body: OPENAI_CONTEXT_LENGTH }),
+      'context_overflow',
+    ],
+    [
+      'OpenAI 400 overflow worded without a code',
+      () =>
+        openAIError({
+          status: 400,
+          body: { error: { ...OPENAI_CONTEXT_LENGTH.error, code: null } },
+        }),
+      'context_overflow',
+    ],
+    [
+      'OpenAI 500',
+      () =>
+        openAIError({
+          status: 500,
+          body: {
+            error: { message: 'The server had an error', type: 'server_error', param: null, code: null },
+          },
+        }),
+      'provider_failure',
+    ],
+    ['OpenAI connection timeout', () => openAIConnectionTimeoutError(), 'llm_timeout'],
+    [
+      'OpenAI connection error over ECONNREFUSED',
+      () =>
+        openAIConnectionError(
+          new TypeError('fetch failed', {
+            cause: withProps('connect ECONNREFUSED 127.0.0.1:443', { code: 'ECONNREFUSED' }),
+          }),
+        ),
+      'provider_failure',
+    ],
+    [
+      'Anthropic 529 overloaded_error',
+      () => anthropicError({ status: 529, body: ANTHROPIC_OVERLOADED }),
+      'provider_failure',
+    ],
+    [
+      'Anthropic 429 rate_limit_error',
+      () => anthropicError({ status: 429, body: ANTHROPIC_RATE_LIMIT }),
+      'rate_limit',
+    ],
+    [
+      'Anthropic 400 prompt is too long',
+      () => anthropicError({ status: 400, body: ANTHROPIC_PROMPT_TOO_LONG }),
+      'context_overflow',
+    ],
+    [
+      'Anthropic 402 billing_error',
+      () =>
+        anthropicError({
+          status: 402,
+          body: {
+            type: 'error',
+            error: { type: 'billing_error', message: 'Your credit balance is too low' },
+          },
+        }),
+      'provider_failure',
+    ],
+    [
+      'Anthropic 504 timeout_error',
+      () =>
+        anthropicError({
+          status: 504,
+          body: { type: 'error', error: { type: 'timeout_error', message: 'Request timed out' } },
+        }),
+      'llm_timeout',
+    ],
+    ['Gemini 429 RESOURCE_EXHAUSTED', () => geminiApiError(GEMINI_RESOURCE_EXHAUSTED), 'rate_limit'],
+    [
+      'Gemini 400 input token count exceeds',
+      () => geminiApiError(GEMINI_CONTEXT_TOO_LONG),
+      'context_overflow',
+    ],
+    ['Gemini 503 UNAVAILABLE', () => geminiApiError(GEMINI_UNAVAILABLE), 'provider_failure'],
+    [
+      'AI SDK 429 with an OpenAI quota body (the AI SDK calls it retryable)',
+      () => aiSdkAPICallError({ statusCode: 429, body: OPENAI_INSUFFICIENT_QUOTA }),
+      'provider_failure',
+    ],
+    [
+      'AI SDK 429 with an OpenAI quota body as raw text only',
+      () =>
+        Object.assign(aiSdkAPICallError({ statusCode: 429 }), {
+          responseBody: JSON.stringify(OPENAI_INSUFFICIENT_QUOTA),
+        }),
+      'provider_failure',
+    ],
+    [
+      'AI SDK 400 with an OpenAI context_length_exceeded body',
+      () => aiSdkAPICallError({ statusCode: 400, body: OPENAI_CONTEXT_LENGTH }),
+      'context_overflow',
+    ],
+    [
+      'AI SDK 400 with an Anthropic prompt-too-long body',
+      () =>
+        aiSdkAPICallError({
+          statusCode: 400,
+          body: ANTHROPIC_PROMPT_TOO_LONG,
+          message: ANTHROPIC_PROMPT_TOO_LONG.error.message,
+        }),
+      'context_overflow',
+    ],
+    [
+      'AI SDK 529 with an Anthropic overloaded body',
+      () => aiSdkAPICallError({ statusCode: 529, body: ANTHROPIC_OVERLOADED, message: 'Overloaded' }),
+      'provider_failure',
+    ],
+    [
+      'AI SDK 429 with a Google RESOURCE_EXHAUSTED body',
+      () => aiSdkAPICallError({ statusCode: 429, body: GEMINI_RESOURCE_EXHAUSTED }),
+      'rate_limit',
+    ],
+    [
+      'AI SDK RetryError whose last attempt was a 429',
+      () =>
+        aiSdkRetryError([
+          aiSdkAPICallError({ statusCode: 503 }),
+          aiSdkAPICallError({ statusCode: 429, body: OPENAI_RATE_LIMIT }),
+        ]),
+      'rate_limit',
+    ],
+    [
+      'AI SDK connection failure (APICallError over fetch failed)',
+      () =>
+        aiSdkAPICallError({
+          message: 'Cannot connect to API: read ECONNRESET',
+          cause: withProps('read ECONNRESET', { code: 'ECONNRESET' }),
+          isRetryable: true,
+        }),
+      'provider_failure',
+    ],
+    [
+      'Bedrock ThrottlingException',
+      () => awsServiceException({ name: 'ThrottlingException', status: 429, message: 'Too many requests' }),
+      'rate_limit',
+    ],
+    [
+      'Bedrock ServiceQuotaExceededException (a 400)',
+      () =>
+        awsServiceException({
+          name: 'ServiceQuotaExceededException',
+          status: 400,
+          message: 'Your request exceeds the service quota for your account.',
+        }),
+      'provider_failure',
+    ],
+    [
+      'Bedrock ValidationException for a too-long input',
+      () =>
+        awsServiceException({
+          name: 'ValidationException',
+          status: 400,
+          message: 'Input is too long for requested model.',
+        }),
+      'context_overflow',
+    ],
+    [
+      'Bedrock ModelTimeoutException',
+      () => awsServiceException({ name: 'ModelTimeoutException', status: 408, message: 'Model timed out' }),
+      'llm_timeout',
+    ],
+    [
+      'Bun fetch ConnectionRefused',
+      () => new TypeError('Unable to connect', { cause: withProps('x', { code: 'ConnectionRefused' }) }),
+      'provider_failure',
+    ],
+  ])('%s', (_label, make, scenario) => {
+    expect(classifyError(make())).toBe(scenario);
+  });
+
+  it('needs a rejected request before it believes overflow wording', () => {
+    // A 200-range or 5xx error that mentions a context window is not an overflow by its wording alone.
+    const serverError = anthropicError({
+      status: 500,
+      body: { type: 'error', error: { type: 'api_error', message: 'context window service crashed' } },
+    });
+    expect(classifyError(serverError)).toBe('provider_failure');
+    expect(classifyStructured(withProps('prompt is too long', {}))).toBeUndefined();
+    expect(classifyStructured(withProps('prompt is too long', { status: 422 }))).toBe('context_overflow');
+    expect(
+      classifyStructured(
+        withProps('x', { error: { type: 'invalid_request_error', message: 'exceeds context limit' } }),
+      ),
+    ).toBe('context_overflow');
+  });
+
+  it('ignores bodies that are not JSON objects or are too large to be an error body', () => {
+    expect(classifyStructured(aiSdkAPICallError({ statusCode: 400, message: '{not json}' }))).toBeUndefined();
+    const huge = Object.assign(new Error('x'), {
+      responseBody: `${JSON.stringify(OPENAI_INSUFFICIENT_QUOTA)}${' '.repeat(40_000)}`,
+    });
+    expect(classifyStructured(huge)).toBeUndefined();
+    expect(
+      classifyStructured(Object.assign(new Error('x'), { responseBody: '"insufficient_quota"' })),
+    ).toBeUndefined();
+    expect(classifyStructured(Object.assign(new Error('x'), { responseBody: 'null }' }))).toBeUndefined();
+  });
+
+  it('402 is a provider failure (billing)', () => {
+    expect(classifyStructured(withProps('Payment required', { status: 402 }))).toBe('provider_failure');
+  });
+
+  it('a RetryError without errors ends the chain', () => {
+    expect(errorChain(aiSdkRetryError([]))).toHaveLength(1);
+  });
+});
+
+describe('classifyError: real fetch failures on loopback', () => {
+  const fetchError = async (url: string): Promise<unknown> => {
+    try {
+      const response = await fetch(url);
+      await response.text();
+    } catch (err) {
+      return err;
+    }
+    throw new Error(`fetch ${url} succeeded`);
+  };
+  const listen = async (server: Server): Promise<number> => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  };
+  const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+  it('a refused connection is a provider failure (undici: fetch failed, cause ECONNREFUSED)', async () => {
+    const server = createServer();
+    const port = await listen(server);
+    await close(server);
+    const err = await fetchError(`http://127.0.0.1:${port}/v1/chat/completions`);
+    expect(classifyStructured(err)).toBe('provider_failure');
+    expect(classifyError(openAIConnectionError(err))).toBe('provider_failure');
+  });
+
+  it('a reset connection is a provider failure (cause ECONNRESET)', async () => {
+    const server = createServer((socket) => socket.on('data', () => socket.resetAndDestroy()));
+    const port = await listen(server);
+    try {
+      const err = await fetchError(`http://127.0.0.1:${port}/`);
+      expect(classifyStructured(err)).toBe('provider_failure');
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('a body cut short is a provider failure (cause UND_ERR_SOCKET)', async () => {
+    const server = createServer((socket) =>
+      socket.on('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"id":')),
+    );
+    const port = await listen(server);
+    try {
+      const err = await fetchError(`http://127.0.0.1:${port}/`);
+      expect(classifyStructured(err)).toBe('provider_failure');
+    } finally {
+      await close(server);
+    }
   });
 });

@@ -20,7 +20,8 @@ export function readProp(obj: unknown, key: string): unknown {
 
 /**
  * The error followed by its `cause`s, outermost first: at most {@link MAX_CAUSE_DEPTH} objects, each once
- * (a cause cycle ends the walk). Non-object causes end it too.
+ * (a cause cycle ends the walk). Non-object causes end it too. An error without a `cause` but with a
+ * `lastError` (the AI SDK's `RetryError`, thrown once its own retries are spent) continues with that.
  *
  * @internal shared with `retry-after.ts`.
  */
@@ -31,9 +32,46 @@ export function errorChain(err: unknown): object[] {
   while (typeof node === 'object' && node !== null && !seen.has(node) && chain.length < MAX_CAUSE_DEPTH) {
     seen.add(node);
     chain.push(node);
-    node = readProp(node, 'cause');
+    node = readProp(node, 'cause') ?? readProp(node, 'lastError');
   }
   return chain;
+}
+
+/** Bodies larger than this are not parsed: an error body worth reading is a few hundred bytes. */
+const MAX_PARSED_BODY = 32_768;
+
+function parseJsonObject(text: unknown): object | undefined {
+  if (typeof text !== 'string' || text.length > MAX_PARSED_BODY) return undefined;
+  // `@google/genai` puts the body after a prefix in streamed errors ("got status: …. {…}").
+  const start = text.indexOf('{');
+  if (start < 0 || !text.trimEnd().endsWith('}')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text.slice(start));
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The provider error bodies an error object carries, parsed: `error` (OpenAI and Anthropic SDKs keep the
+ * body or its `error` member there), `data` (the AI SDK's `APICallError`, the body parsed by the provider
+ * package), `responseBody` (the same, raw JSON text) and a message that is itself JSON (`@google/genai`'s
+ * `ApiError`).
+ *
+ * @internal shared with `retry-after.ts`.
+ */
+export function errorBodies(node: object): object[] {
+  const bodies: object[] = [];
+  for (const candidate of [
+    readProp(node, 'error'),
+    readProp(node, 'data'),
+    parseJsonObject(readProp(node, 'responseBody')),
+    parseJsonObject(readProp(node, 'message')),
+  ]) {
+    if (typeof candidate === 'object' && candidate !== null) bodies.push(candidate);
+  }
+  return bodies;
 }
 
 function asHttpStatus(value: unknown): number | undefined {
@@ -46,8 +84,10 @@ function asHttpStatus(value: unknown): number | undefined {
  * `statusCode` (Node, got), `response.status` (axios), `$metadata.httpStatusCode` (AWS SDK v3, i.e.
  * Bedrock), a numeric `code` and the nested `error.status`/`error.code` of a Google-style error body. Only
  * integers 100–599 count, so gRPC codes (0–16) and Node's string codes never pass for a status.
+ *
+ * @internal shared with `retry-after.ts`.
  */
-function statusOfNode(node: object): number | undefined {
+export function statusOfNode(node: object): number | undefined {
   const response = readProp(node, 'response');
   const body = readProp(node, 'error');
   const candidates = [
@@ -102,6 +142,7 @@ function scenarioForStatus(status: number): FailureScenario | undefined {
     case 413:
       return FailureScenario.CONTEXT_OVERFLOW;
     case 401:
+    case 402: // payment required: billing, not load
     case 403:
     case 407:
       // Credentials are the provider side of the call; retrying the same provider will not fix them, the
@@ -122,8 +163,10 @@ const SCENARIO_BY_CODE: ReadonlyMap<string, FailureScenario> = new Map([
   ['rate_limit_exceeded', FailureScenario.RATE_LIMIT],
   ['resource_exhausted', FailureScenario.RATE_LIMIT],
   // A spent quota is not a rate limit (OpenAI sends it with a 429): waiting will not help, another
-  // provider might.
+  // provider might. Billing errors are the same story.
   ['insufficient_quota', FailureScenario.PROVIDER_FAILURE],
+  ['billing_hard_limit_reached', FailureScenario.PROVIDER_FAILURE],
+  ['billing_error', FailureScenario.PROVIDER_FAILURE],
   ['overloaded_error', FailureScenario.PROVIDER_FAILURE],
   ['api_error', FailureScenario.PROVIDER_FAILURE],
   ['server_error', FailureScenario.PROVIDER_FAILURE],
@@ -132,6 +175,8 @@ const SCENARIO_BY_CODE: ReadonlyMap<string, FailureScenario> = new Map([
   ['invalid_api_key', FailureScenario.PROVIDER_FAILURE],
   ['unavailable', FailureScenario.PROVIDER_FAILURE],
   ['deadline_exceeded', FailureScenario.LLM_TIMEOUT],
+  // Anthropic's 504 body type.
+  ['timeout_error', FailureScenario.LLM_TIMEOUT],
   ['context_length_exceeded', FailureScenario.CONTEXT_OVERFLOW],
   ['request_too_large', FailureScenario.CONTEXT_OVERFLOW],
   // Node/undici: the connection could not be made or was lost.
@@ -143,6 +188,10 @@ const SCENARIO_BY_CODE: ReadonlyMap<string, FailureScenario> = new Map([
   ['enetunreach', FailureScenario.PROVIDER_FAILURE],
   ['ehostunreach', FailureScenario.PROVIDER_FAILURE],
   ['und_err_socket', FailureScenario.PROVIDER_FAILURE],
+  // Bun's fetch.
+  ['connectionrefused', FailureScenario.PROVIDER_FAILURE],
+  ['connectionclosed', FailureScenario.PROVIDER_FAILURE],
+  ['failedtoopensocket', FailureScenario.PROVIDER_FAILURE],
   // Node/undici/axios: the connection or the answer took too long.
   ['etimedout', FailureScenario.LLM_TIMEOUT],
   ['econnaborted', FailureScenario.LLM_TIMEOUT],
@@ -151,27 +200,104 @@ const SCENARIO_BY_CODE: ReadonlyMap<string, FailureScenario> = new Map([
   ['und_err_body_timeout', FailureScenario.LLM_TIMEOUT],
 ]);
 
-function scenarioForCodes(node: object): FailureScenario | undefined {
-  const body = readProp(node, 'error');
-  const values = [
-    readProp(node, 'code'),
-    readProp(node, 'type'),
-    readProp(body, 'type'),
-    readProp(body, 'code'),
-    readProp(body, 'status'),
-    // The Anthropic SDK keeps the whole body: `{ type: 'error', error: { type: 'overloaded_error' } }`.
-    readProp(readProp(body, 'error'), 'type'),
-  ];
-  for (const value of values) {
-    if (typeof value !== 'string') continue;
-    const scenario = SCENARIO_BY_CODE.get(value.toLowerCase());
+/**
+ * The string codes an error carries: its own `code`/`type`, and `type`/`code`/`status` of each body
+ * ({@link errorBodies}) and of the body's `error` member, lower-cased. Covers OpenAI (`err.code`,
+ * `err.error.code`), Anthropic (`err.type`, `err.error.error.type`), the AI SDK (`err.data.error.code`,
+ * `err.data.error.type`, `err.data.error.status`) and Google (`{ error: { status: 'RESOURCE_EXHAUSTED' } }`).
+ *
+ * @internal shared with `retry-after.ts`.
+ */
+export function codesOf(node: object, bodies: readonly object[] = errorBodies(node)): string[] {
+  const values = [readProp(node, 'code'), readProp(node, 'type')];
+  for (const body of bodies) {
+    const inner = readProp(body, 'error');
+    values.push(
+      readProp(body, 'type'),
+      readProp(body, 'code'),
+      readProp(body, 'status'),
+      readProp(inner, 'type'),
+      readProp(inner, 'code'),
+      readProp(inner, 'status'),
+    );
+  }
+  const codes: string[] = [];
+  for (const value of values) if (typeof value === 'string') codes.push(value.toLowerCase());
+  return codes;
+}
+
+function scenarioForCodes(codes: readonly string[]): FailureScenario | undefined {
+  for (const code of codes) {
+    const scenario = SCENARIO_BY_CODE.get(code);
     if (scenario !== undefined) return scenario;
   }
   return undefined;
 }
 
+/** Codes that say "the request itself is wrong": the provider's message then tells what. */
+const INVALID_REQUEST_CODES = new Set(['invalid_request_error', 'invalid_argument', 'validationexception']);
+
+/**
+ * How providers word a context overflow that comes without a code of its own: Anthropic ("prompt is too
+ * long: 215000 tokens > 200000 maximum", "… exceed context limit"), Bedrock ("Input is too long for
+ * requested model"), Gemini ("The input token count (…) exceeds the maximum number of tokens allowed"),
+ * OpenAI ("This model's maximum context length is …", "Your input exceeds the context window …").
+ */
+const PROVIDER_OVERFLOW_TEXT = [
+  'prompt is too long',
+  'input is too long',
+  'exceeds the maximum number of tokens',
+  'maximum context length',
+  'context window',
+  'context limit',
+];
+
+/**
+ * A context overflow told by a rejected request's message: only when the request was rejected as invalid
+ * (HTTP 400/413/422, an `invalid_request_error`/`INVALID_ARGUMENT`/`ValidationException`), so a success
+ * or a server error that happens to mention a context window is not taken for one.
+ */
+function overflowFromProviderText(
+  node: object,
+  facts: { bodies: readonly object[]; codes: readonly string[]; status: number | undefined },
+): boolean {
+  const { bodies, codes, status } = facts;
+  const rejected =
+    status === 400 ||
+    status === 413 ||
+    status === 422 ||
+    codes.some((code) => INVALID_REQUEST_CODES.has(code)) ||
+    readProp(node, 'name') === 'ValidationException';
+  if (!rejected) return false;
+  const texts = [readProp(node, 'message')];
+  for (const body of bodies) {
+    texts.push(readProp(body, 'message'), readProp(readProp(body, 'error'), 'message'));
+  }
+  return texts.some(
+    (text) =>
+      typeof text === 'string' &&
+      PROVIDER_OVERFLOW_TEXT.some((needle) => text.toLowerCase().includes(needle)),
+  );
+}
+
+/**
+ * AWS SDK v3 exceptions (Bedrock) by `name`, for the ones whose HTTP status does not already say it:
+ * a spent service quota comes as a 400.
+ */
+const SCENARIO_BY_AWS_NAME: ReadonlyMap<string, FailureScenario> = new Map([
+  ['ThrottlingException', FailureScenario.RATE_LIMIT],
+  ['ServiceQuotaExceededException', FailureScenario.PROVIDER_FAILURE],
+  ['ModelTimeoutException', FailureScenario.LLM_TIMEOUT],
+  ['ModelErrorException', FailureScenario.PROVIDER_FAILURE],
+  ['ModelNotReadyException', FailureScenario.PROVIDER_FAILURE],
+  ['ServiceUnavailableException', FailureScenario.PROVIDER_FAILURE],
+  ['InternalServerException', FailureScenario.PROVIDER_FAILURE],
+]);
+
 function scenarioForName(node: object): FailureScenario | undefined {
   const name = readProp(node, 'name');
+  const aws = typeof name === 'string' ? SCENARIO_BY_AWS_NAME.get(name) : undefined;
+  if (aws !== undefined) return aws;
   // `AbortSignal.timeout()` aborts with a `TimeoutError` DOMException; an `AbortError` is a cancelled
   // request. A session tells a user's own cancellation apart before it classifies anything.
   if (name === 'TimeoutError' || name === 'AbortError') return FailureScenario.LLM_TIMEOUT;
@@ -185,12 +311,22 @@ function scenarioForName(node: object): FailureScenario | undefined {
  * only the message is left. The error and then each `cause` (up to {@link MAX_CAUSE_DEPTH}, cycle-safe)
  * are looked at in turn; on each, in this order:
  *
- * 1. a provider error type/code or Node/undici error code in `code`, `type`, `error.type`, `error.code`,
- *    `error.status` or `error.error.type` (first, because it is more precise than the status it comes with: OpenAI's
- *    `insufficient_quota` arrives as a 429 but is no rate limit);
- * 2. an HTTP status (see {@link httpStatusOf}): 429 → `rate_limit`; 408, 504, 522, 524 → `llm_timeout`;
- *    413 → `context_overflow`; 401, 403, 407 and every 5xx → `provider_failure`; others decide nothing;
- * 3. the name: `TimeoutError`/`AbortError` → `llm_timeout`, `SyntaxError` → `memory_corruption`.
+ * 1. a provider error type/code or Node/undici error code in `code`, `type`, or the `type`/`code`/`status` of
+ *    a carried error body and of its `error` member (the body is `error` for the OpenAI and Anthropic SDKs,
+ *    `data` or the JSON `responseBody` for the AI SDK's `APICallError`, the JSON message for `@google/genai`).
+ *    First, because it is more precise than the status it comes with: OpenAI's `insufficient_quota` arrives
+ *    as a 429 but is no rate limit. `insufficient_quota`, `billing_error` → `provider_failure`;
+ *    `rate_limit_error`, `rate_limit_exceeded`, `RESOURCE_EXHAUSTED` → `rate_limit`; `overloaded_error` →
+ *    `provider_failure`; `context_length_exceeded`, `request_too_large` → `context_overflow`;
+ * 2. a request rejected as invalid (400, 413, 422, `invalid_request_error`, `INVALID_ARGUMENT`,
+ *    `ValidationException`) whose provider message words a context overflow ("prompt is too long",
+ *    "maximum context length", …) → `context_overflow`;
+ * 3. an HTTP status (see {@link httpStatusOf}): 429 → `rate_limit`; 408, 504, 522, 524 → `llm_timeout`;
+ *    413 → `context_overflow`; 401, 402, 403, 407 and every 5xx (Anthropic's 529 too) → `provider_failure`;
+ *    others decide nothing;
+ * 4. the name: `TimeoutError`/`AbortError` → `llm_timeout`, `SyntaxError` → `memory_corruption`, and the
+ *    AWS SDK's Bedrock exceptions (`ThrottlingException` → `rate_limit`, `ServiceQuotaExceededException`
+ *    → `provider_failure`, `ModelTimeoutException` → `llm_timeout`, …).
  *
  * The outermost error with a deciding fact wins, so a wrapper that knows better (say a 429 wrapping a
  * socket error) is believed over what it wraps.
@@ -203,9 +339,12 @@ function scenarioForName(node: object): FailureScenario | undefined {
  */
 export function classifyStructured(err: unknown): FailureScenario | undefined {
   for (const node of errorChain(err)) {
-    const byCode = scenarioForCodes(node);
+    const bodies = errorBodies(node);
+    const codes = codesOf(node, bodies);
+    const byCode = scenarioForCodes(codes);
     if (byCode !== undefined) return byCode;
     const status = statusOfNode(node);
+    if (overflowFromProviderText(node, { bodies, codes, status })) return FailureScenario.CONTEXT_OVERFLOW;
     const byStatus = status === undefined ? undefined : scenarioForStatus(status);
     if (byStatus !== undefined) return byStatus;
     const byName = scenarioForName(node);

@@ -1,7 +1,10 @@
 // @agentrace/core — public API. This file only re-exports.
 
-export type { PriceTable, TokenUsage } from '@agentrace/pricing';
+export type { CostBreakdown, PriceQuery, PriceTable, TokenUsage } from '@agentrace/pricing';
 export { AgentraceError, ValidationError } from '@agentrace/pricing';
+export * from './adapters/index.js';
+export type { StreamAccumulator, StreamAccumulatorOptions } from './adapters/stream-usage.js';
+export { createStreamAccumulator } from './adapters/stream-usage.js';
 export type { AgentEventInit, EventAttributes } from './agent-event.js';
 export { AgentEvent, InvalidEventError } from './agent-event.js';
 export type { AgentRegistryOptions, CreateWorkerOptions } from './agent-registry.js';
@@ -165,12 +168,13 @@ export type {
 } from './recovery-policy.js';
 export { RecoveryExhaustedError } from './recovery-policy.js';
 export type { RetryAfterOptions } from './retry-after.js';
-export { retryAfterMs } from './retry-after.js';
+export { isRetryableError, retryAfterMs } from './retry-after.js';
 export type {
   PolicyInput,
   RunToolOptions,
   RunTurnOptions,
   SessionSummary,
+  TurnCompletion,
   TurnContext,
   TurnResult,
   UsageInput,
@@ -184,12 +188,14 @@ export {
   TurnTimeoutError,
 } from './session-errors.js';
 export { CAPTURE_CONTENT_ENV, captureContentFromEnv } from './telemetry/content-capture.js';
-export { INSTRUMENTATION_SCOPE } from './telemetry/instruments.js';
+export { INSTRUMENTATION_SCOPE, TOOL_DURATION_BUCKETS } from './telemetry/instruments.js';
 export { maskSecrets, sanitize } from './telemetry/redact.js';
 export * as semconv from './telemetry/semconv.js';
 export type { TelemetryOptions } from './telemetry/session-telemetry.js';
 export type { TurnGate, TurnGateContext, TurnGateOutcome, TurnGateTicket } from './turn-gate.js';
 export { enterGates, settleGates } from './turn-gate.js';
+export type { StreamOutcome } from './turn-stream.js';
+export { isStreamResult, observeStream } from './turn-stream.js';
 export type { UsageSink } from './usage-sink.js';
 export { FanOutUsageSink, JsonLinesUsageSink, NoopUsageSink, RingBufferUsageSink } from './usage-sink.js';
 export type { UsageCounts, UsageDict } from './usage-snapshot.js';

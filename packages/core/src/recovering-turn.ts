@@ -27,7 +27,7 @@ import {
   type TurnFailure,
 } from './recovery-policy.js';
 import { retryAfterMs } from './retry-after.js';
-import { runWithTimeout } from './run-with-timeout.js';
+import { CallScope, runWithTimeout } from './run-with-timeout.js';
 import type { TurnContext, UsageInput } from './session.js';
 import { TurnTimeoutError } from './session-errors.js';
 import { sleep } from './sleep.js';
@@ -61,6 +61,8 @@ export interface AttemptHost {
     source: string;
   };
   emit(event: AgentEvent, onSpan: boolean, extra?: Attributes): void;
+  /** Writes a recovery record whose span event belongs on `span`. */
+  record(span: TurnTelemetry, init: Parameters<RecoveryContext['record']>[0]): void;
   /** Gates each attempt must pass. */
   readonly gates: readonly TurnGate[];
   gateContext(init: {
@@ -87,6 +89,8 @@ export interface AttemptSuccess<T> {
   readonly reported: UsageSnapshot | undefined;
   /** Gate tickets of the successful attempt, settled by the session once its usage is recorded. */
   readonly tickets: TurnGateTicket[];
+  /** The successful attempt's cancellation scope, released by the session (a stream keeps it until it ends). */
+  readonly scope: CallScope;
   readonly attempts: AttemptRecord[];
   /** Usage and cost of the failed attempts before the one that succeeded. */
   readonly priorUsage: UsageSnapshot;
@@ -243,11 +247,13 @@ export async function runRecoveringTurn<T>(
         }
       }
       const breaker = host.breakers.for(provider);
+      const scope = new CallScope(signal);
       const work = () =>
-        runWithTimeout((s) => context.with(span.context, () => args.fn(s, turnContext)), {
-          timeoutMs: args.timeoutMs,
-          signal,
-        });
+        runWithTimeout(
+          (s) => context.with(span.context, () => args.fn(s, turnContext)),
+          scope,
+          args.timeoutMs,
+        );
       try {
         const result = await (breaker ? breaker.execute(work, { signal }) : work());
         attempts.push(
@@ -262,13 +268,11 @@ export async function runRecoveringTurn<T>(
           }),
         );
         if (lastScenario !== undefined) {
-          context.with(turn.context, () =>
-            host.recovery.record({
-              eventType: RecoveryEventType.SUCCEEDED,
-              scenario: lastScenario as FailureScenario,
-              result: new RecoveryResult({ outcome: RecoveryOutcome.RECOVERED }),
-            }),
-          );
+          host.record(turn, {
+            eventType: RecoveryEventType.SUCCEEDED,
+            scenario: lastScenario as FailureScenario,
+            result: new RecoveryResult({ outcome: RecoveryOutcome.RECOVERED }),
+          });
         }
         turn.setAttributes({
           [sc.ATTR_AGENTRACE_TURN_ATTEMPTS]: attempt,
@@ -283,11 +287,13 @@ export async function runRecoveringTurn<T>(
           model,
           reported,
           tickets,
+          scope,
           attempts,
           priorUsage,
           priorCostUsd: priorCost,
         };
       } catch (err) {
+        scope.release();
         // Usage a failed attempt reported still costs money.
         let attemptCost: number | undefined;
         if (reported !== undefined) {
@@ -323,16 +329,14 @@ export async function runRecoveringTurn<T>(
         if (totalTimedOut) {
           attempts.push(Object.freeze({ ...base, steps: [] }));
           span.fail(failure, base.errorType);
-          context.with(turn.context, () =>
-            host.recovery.record({
-              eventType: RecoveryEventType.FAILED,
-              scenario,
-              result: new RecoveryResult({
-                outcome: RecoveryOutcome.PARTIAL_RECOVERY,
-                reason: failure instanceof Error ? failure.message : 'turn timed out',
-              }),
+          host.record(turn, {
+            eventType: RecoveryEventType.FAILED,
+            scenario,
+            result: new RecoveryResult({
+              outcome: RecoveryOutcome.PARTIAL_RECOVERY,
+              reason: failure instanceof Error ? failure.message : 'turn timed out',
             }),
-          );
+          });
           turn.setAttributes({
             [sc.ATTR_AGENTRACE_TURN_ATTEMPTS]: attempt,
             [sc.ATTR_AGENTRACE_TURN_OUTCOME]: 'timed_out',
@@ -351,29 +355,17 @@ export async function runRecoveringTurn<T>(
           const reason = noProviderLeft
             ? `no provider left for ${scenario}: every circuit is open`
             : `max attempts (${max}) exhausted for ${scenario}`;
-          context.with(turn.context, () =>
-            host.recovery.record({
-              eventType: RecoveryEventType.ESCALATED,
-              scenario,
-              result: new RecoveryResult({ outcome: RecoveryOutcome.ESCALATION_REQUIRED, reason }),
-            }),
-          );
+          host.record(turn, {
+            eventType: RecoveryEventType.ESCALATED,
+            scenario,
+            result: new RecoveryResult({ outcome: RecoveryOutcome.ESCALATION_REQUIRED, reason }),
+          });
           const info: EscalationInfo = Object.freeze({
             scenario,
             escalationPolicy,
             attempts: Object.freeze([...attempts]),
             error: failure,
           });
-          host.telemetry.addEvent(
-            AgentEventName.RECOVERY_ESCALATED,
-            {
-              [sc.ATTR_AGENTRACE_RECOVERY_SCENARIO]: scenario,
-              [sc.ATTR_AGENTRACE_RECOVERY_ESCALATION_POLICY]: escalationPolicy,
-              [sc.ATTR_AGENTRACE_RECOVERY_REASON]: reason,
-              [sc.ATTR_AGENTRACE_RECOVERY_ATTEMPT]: attempt,
-            },
-            turn.span,
-          );
           turn.setAttributes({
             [sc.ATTR_AGENTRACE_TURN_ATTEMPTS]: attempt,
             [sc.ATTR_AGENTRACE_TURN_OUTCOME]: 'escalated',
@@ -509,17 +501,15 @@ export async function runRecoveringTurn<T>(
             ...(backoffMs !== undefined && { backoffMs }),
           }),
         );
-        context.with(turn.context, () =>
-          host.recovery.record({
-            eventType: RecoveryEventType.ATTEMPTED,
-            scenario,
-            result: new RecoveryResult({
-              outcome: skipped.length > 0 ? RecoveryOutcome.PARTIAL_RECOVERY : RecoveryOutcome.RECOVERED,
-              recoveredSteps: done,
-              remainingSteps: skipped,
-            }),
+        host.record(turn, {
+          eventType: RecoveryEventType.ATTEMPTED,
+          scenario,
+          result: new RecoveryResult({
+            outcome: skipped.length > 0 ? RecoveryOutcome.PARTIAL_RECOVERY : RecoveryOutcome.RECOVERED,
+            recoveredSteps: done,
+            remainingSteps: skipped,
           }),
-        );
+        });
 
         // Carry the steps out, in recipe order.
         skippedBefore = [];

@@ -1,5 +1,23 @@
 import { describe, expect, it, vi } from 'vitest';
-import { retryAfterMs } from './retry-after.js';
+import {
+  ANTHROPIC_OVERLOADED,
+  ANTHROPIC_PROMPT_TOO_LONG,
+  ANTHROPIC_RATE_LIMIT,
+  aiSdkAPICallError,
+  aiSdkRetryError,
+  anthropicError,
+  awsServiceException,
+  GEMINI_RESOURCE_EXHAUSTED,
+  GEMINI_UNAVAILABLE,
+  geminiApiError,
+  OPENAI_CONTEXT_LENGTH,
+  OPENAI_INSUFFICIENT_QUOTA,
+  OPENAI_RATE_LIMIT,
+  openAIConnectionError,
+  openAIConnectionTimeoutError,
+  openAIError,
+} from './adapters/test-helpers/provider-errors.js';
+import { isRetryableError, retryAfterMs } from './retry-after.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const withProps = (props: Record<string, unknown>) => Object.assign(new Error('rate limited'), props);
@@ -115,5 +133,173 @@ describe('retryAfterMs', () => {
     expect(() => retryAfterMs(new Error('x'), { now: Number.NaN })).toThrow(
       expect.objectContaining({ name: 'ValidationError', field: 'now' }),
     );
+  });
+});
+
+describe('retryAfterMs: provider client errors', () => {
+  it('reads the Headers of OpenAI and Anthropic SDK errors', () => {
+    expect(
+      retryAfterMs(
+        openAIError({ status: 429, body: OPENAI_RATE_LIMIT, headers: { 'retry-after-ms': '1400' } }),
+      ),
+    ).toBe(1400);
+    expect(
+      retryAfterMs(
+        anthropicError({ status: 429, body: ANTHROPIC_RATE_LIMIT, headers: { 'retry-after': '17' } }),
+      ),
+    ).toBe(17_000);
+    expect(retryAfterMs(anthropicError({ status: 529, body: ANTHROPIC_OVERLOADED }))).toBeUndefined();
+  });
+
+  it("reads the AI SDK's plain responseHeaders, also through a RetryError's lastError", () => {
+    const apiCallError = aiSdkAPICallError({
+      statusCode: 429,
+      body: OPENAI_RATE_LIMIT,
+      responseHeaders: { 'retry-after': '3', 'content-type': 'application/json' },
+    });
+    expect(retryAfterMs(apiCallError)).toBe(3000);
+    const retryError = aiSdkRetryError([aiSdkAPICallError({ statusCode: 503 }), apiCallError]);
+    expect(retryAfterMs(retryError)).toBe(3000);
+  });
+
+  it("reads Gemini's RetryInfo retryDelay from the ApiError message and from an AI SDK body", () => {
+    expect(retryAfterMs(geminiApiError(GEMINI_RESOURCE_EXHAUSTED))).toBe(17_000);
+    expect(retryAfterMs(aiSdkAPICallError({ statusCode: 429, body: GEMINI_RESOURCE_EXHAUSTED }))).toBe(
+      17_000,
+    );
+    const fractional = {
+      error: { ...GEMINI_RESOURCE_EXHAUSTED.error, details: [{ '@type': RETRY_INFO, retryDelay: '0.250s' }] },
+    };
+    expect(retryAfterMs(geminiApiError(fractional))).toBe(250);
+  });
+
+  it('a Retry-After header wins over RetryInfo; bad RetryInfo is skipped', () => {
+    const err = aiSdkAPICallError({
+      statusCode: 429,
+      body: GEMINI_RESOURCE_EXHAUSTED,
+      responseHeaders: { 'retry-after': '1' },
+    });
+    expect(retryAfterMs(err)).toBe(1000);
+    for (const retryDelay of ['17', '-1s', 'soon', 17]) {
+      const body = {
+        error: { ...GEMINI_RESOURCE_EXHAUSTED.error, details: [{ '@type': RETRY_INFO, retryDelay }] },
+      };
+      expect(retryAfterMs(withProps({ error: body.error }))).toBeUndefined();
+    }
+    expect(retryAfterMs(withProps({ error: { details: 'none' } }))).toBeUndefined();
+  });
+});
+
+const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
+
+describe('isRetryableError', () => {
+  it.each([
+    ['OpenAI 429 rate limit', () => openAIError({ status: 429, body: OPENAI_RATE_LIMIT }), true],
+    [
+      'OpenAI 429 insufficient_quota',
+      () => openAIError({ status: 429, body: OPENAI_INSUFFICIENT_QUOTA }),
+      false,
+    ],
+    [
+      'OpenAI 400 context_length_exceeded',
+      () => openAIError({ status: 400, body: OPENAI_CONTEXT_LENGTH }),
+      false,
+    ],
+    [
+      'OpenAI 401',
+      () =>
+        openAIError({
+          status: 401,
+          body: {
+            error: {
+              message: 'Incorrect API key provided',
+              type: 'invalid_request_error',
+              param: null,
+              code: 'invalid_api_key',
+            },
+          },
+        }),
+      false,
+    ],
+    ['OpenAI connection timeout', () => openAIConnectionTimeoutError(), true],
+    [
+      'OpenAI connection error over ECONNRESET',
+      () =>
+        openAIConnectionError(new TypeError('fetch failed', { cause: withProps({ code: 'ECONNRESET' }) })),
+      true,
+    ],
+    ['Anthropic 529 overloaded', () => anthropicError({ status: 529, body: ANTHROPIC_OVERLOADED }), true],
+    [
+      'Anthropic 429 rate_limit_error',
+      () => anthropicError({ status: 429, body: ANTHROPIC_RATE_LIMIT }),
+      true,
+    ],
+    [
+      'Anthropic 400 prompt too long',
+      () => anthropicError({ status: 400, body: ANTHROPIC_PROMPT_TOO_LONG }),
+      false,
+    ],
+    ['Gemini 429 RESOURCE_EXHAUSTED', () => geminiApiError(GEMINI_RESOURCE_EXHAUSTED), true],
+    ['Gemini 503', () => geminiApiError(GEMINI_UNAVAILABLE), true],
+    [
+      'AI SDK 429 quota (its own isRetryable says true)',
+      () => aiSdkAPICallError({ statusCode: 429, body: OPENAI_INSUFFICIENT_QUOTA }),
+      false,
+    ],
+    ['AI SDK 409', () => aiSdkAPICallError({ statusCode: 409 }), true],
+    ['AI SDK 404', () => aiSdkAPICallError({ statusCode: 404 }), false],
+    ['AI SDK flagged retryable without a status', () => aiSdkAPICallError({ isRetryable: true }), true],
+    [
+      'Bedrock ServiceQuotaExceededException',
+      () => awsServiceException({ name: 'ServiceQuotaExceededException', status: 400, message: 'quota' }),
+      false,
+    ],
+    [
+      'Bedrock ThrottlingException',
+      () => awsServiceException({ name: 'ThrottlingException', status: 429, message: 'slow down' }),
+      true,
+    ],
+    ['a 403', () => withProps({ status: 403 }), false],
+    ['a JSON SyntaxError', () => new SyntaxError('Unexpected end of JSON input'), false],
+    ['a 409 without a flag', () => withProps({ status: 409 }), true],
+    ['a plain message', () => new Error('something odd'), false],
+    ['a tool failure', () => new Error('tool search failed'), false],
+    ['a timeout', () => new DOMException('The operation timed out', 'TimeoutError'), true],
+  ])('%s → %s', (_label, make, retryable) => {
+    expect(isRetryableError(make())).toBe(retryable);
+  });
+
+  it('obeys x-should-retry, but never retries a spent quota', () => {
+    const headers = { 'x-should-retry': 'false' };
+    expect(isRetryableError(anthropicError({ status: 529, body: ANTHROPIC_OVERLOADED, headers }))).toBe(
+      false,
+    );
+    const retryable400 = openAIError({
+      status: 400,
+      body: { error: { message: 'try again', type: 'server_hiccup', param: null, code: null } },
+      headers: { 'x-should-retry': 'true' },
+    });
+    expect(isRetryableError(retryable400)).toBe(true);
+    const quota = openAIError({
+      status: 429,
+      body: OPENAI_INSUFFICIENT_QUOTA,
+      headers: { 'x-should-retry': 'true' },
+    });
+    expect(isRetryableError(quota)).toBe(false);
+    expect(isRetryableError(withProps({ headers: { 'x-should-retry': 'maybe' }, status: 500 }))).toBe(true);
+  });
+
+  it('never throws', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('boom');
+        },
+      },
+    );
+    expect(isRetryableError(hostile)).toBe(false);
+    expect(isRetryableError(undefined)).toBe(false);
+    expect(isRetryableError('429')).toBe(false);
   });
 });

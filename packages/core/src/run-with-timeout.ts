@@ -1,52 +1,70 @@
 import { TurnTimeoutError } from './session-errors.js';
 
-/** Options of {@link runWithTimeout}. */
-export interface RunWithTimeoutOptions {
-  /** Milliseconds before the work is abandoned with a {@link TurnTimeoutError}; none when undefined. */
-  timeoutMs?: number | undefined;
-  /** The caller's cancellation; the work's own signal aborts with its reason. */
-  signal?: AbortSignal | undefined;
+/**
+ * The cancellation scope of one model call: its own AbortController, aborted when the parent signal (the turn's,
+ * the session's) aborts. The link is kept until {@link CallScope.release} — for a streamed result, until the stream
+ * ends — so a cancelled session still stops a stream in flight, and released afterwards so a long session does not
+ * accumulate listeners on its signal.
+ */
+export class CallScope {
+  readonly controller = new AbortController();
+  readonly #parent: AbortSignal | undefined;
+  readonly #onAbort = () => this.controller.abort(this.#parent?.reason);
+  #released = false;
+
+  constructor(parent?: AbortSignal) {
+    this.#parent = parent;
+    if (!parent) return;
+    if (parent.aborted) this.controller.abort(parent.reason);
+    else parent.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** The call's signal, handed to the work. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Unlinks from the parent signal (idempotent). */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#parent?.removeEventListener('abort', this.#onAbort);
+  }
 }
 
 /**
- * Runs `fn` with a signal of its own that aborts when the caller's signal does or when the timeout elapses
- * (with a {@link TurnTimeoutError} as the reason). The returned promise settles as soon as either happens,
- * even if `fn` ignores its signal; what `fn` settles with afterwards is dropped (its rejection is observed so it
- * never becomes an unhandled rejection).
+ * Runs `fn` with the scope's signal. The scope is aborted with a {@link TurnTimeoutError} when `timeoutMs` elapses
+ * before `fn` settles; the returned promise settles as soon as the scope aborts (timeout or the parent's
+ * cancellation), even if `fn` ignores its signal. What `fn` settles with afterwards is dropped (its rejection is
+ * observed so it never becomes an unhandled rejection).
  *
  * @throws {TurnTimeoutError} when the timeout elapses first.
- * @throws the caller's abort reason when the caller's signal aborts first.
+ * @throws the parent's abort reason when it aborts first.
  */
 export function runWithTimeout<T>(
   fn: (signal: AbortSignal) => T | PromiseLike<T>,
-  opts: RunWithTimeoutOptions = {},
+  scope: CallScope,
+  timeoutMs?: number,
 ): Promise<T> {
-  const { timeoutMs, signal } = opts;
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  const controller = new AbortController();
+  const { signal } = scope;
+  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {
       cleanup();
-      controller.abort(signal?.reason);
-      reject(signal?.reason);
+      reject(signal.reason);
     };
     const cleanup = () => {
       if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        const err = new TurnTimeoutError(timeoutMs);
-        cleanup();
-        controller.abort(err);
-        reject(err);
-      }, timeoutMs);
+      timer = setTimeout(() => scope.controller.abort(new TurnTimeoutError(timeoutMs)), timeoutMs);
     }
     let pending: PromiseLike<T> | T;
     try {
-      pending = fn(controller.signal);
+      pending = fn(signal);
     } catch (err) {
       cleanup();
       reject(err);

@@ -1,5 +1,9 @@
 import { ValidationError } from '@agentrace/pricing';
-import { type Attributes, context, type SpanContext } from '@opentelemetry/api';
+import { type Attributes, context, diag, type Span, type SpanContext } from '@opentelemetry/api';
+import { detectResponse, detectResponseOrThrow } from './adapters/detect-response.js';
+import { type ResponseFacts, responseAttributes } from './adapters/response-facts.js';
+import { createStreamAccumulator } from './adapters/stream-usage.js';
+import type { UsageDetectionError } from './adapters/usage-detection-error.js';
 import { AgentEvent } from './agent-event.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { AgentStatus } from './agent-status.js';
@@ -27,7 +31,7 @@ import {
   resolveRecoveryPolicy,
   type TurnFailure,
 } from './recovery-policy.js';
-import { runWithTimeout } from './run-with-timeout.js';
+import { CallScope, runWithTimeout } from './run-with-timeout.js';
 import type { ResolvedSessionConfig } from './session-config.js';
 import {
   InputStateError,
@@ -39,6 +43,7 @@ import { errorMessageOf, errorTypeOf, sanitize } from './telemetry/redact.js';
 import * as sc from './telemetry/semconv.js';
 import { SessionTelemetry, serializeContent, type TurnTelemetry } from './telemetry/session-telemetry.js';
 import { enterGates, settleGates, type TurnGateContext, type TurnGateTicket } from './turn-gate.js';
+import { isStreamResult, observeStream, type StreamOutcome } from './turn-stream.js';
 import { type UsageCounts, UsageSnapshot } from './usage-snapshot.js';
 import { BudgetExceededError, UsageTracker } from './usage-tracker.js';
 
@@ -72,8 +77,13 @@ export interface RunTurnOptions<T> {
   provider?: string;
   /** GenAI operation name (`chat` by default; `text_completion`, `generate_content`, `embeddings`, …). */
   operation?: string;
-  /** The turn's token usage, when known up front. */
-  usage?: UsageInput;
+  /**
+   * The turn's token usage, when known up front; `'auto'` reads it (and the response model, id, finish reasons,
+   * reasoning tokens) from the result's shape: OpenAI Chat Completions and Responses, Anthropic Messages, Gemini,
+   * Bedrock Converse, the AI SDK. When it cannot, the turn records no tokens, `usageError` says why, and a span event
+   * and a one-time warning report it.
+   */
+  usage?: UsageInput | 'auto';
   /** Derives the turn's usage from its result (e.g. from a provider response's `usage` field). */
   estimateUsage?: (result: T) => UsageInput | undefined;
   /** Abandon the work after this many milliseconds (`TurnTimeoutError`); its signal is aborted. */
@@ -91,19 +101,68 @@ export interface RunTurnOptions<T> {
    * shared budget can reserve it before the call.
    */
   expectedUsage?: UsageInput;
+  /**
+   * Whether to observe a streamed result (an async iterable or `ReadableStream`): default true. `false` treats it as
+   * an ordinary value (the turn ends when the work returns).
+   */
+  stream?: boolean;
+}
+
+/** How a turn ended, once its result is fully consumed (for a stream, when the stream ends). */
+export interface TurnCompletion {
+  /** `completed`; for a stream also `abandoned` (the consumer stopped early), `failed` or `cancelled`. */
+  readonly outcome: StreamOutcome;
+  /** The usage recorded for the call. */
+  readonly usage: UsageSnapshot;
+  /** Its cost in USD. */
+  readonly costUsd: number;
+  /** What the response (or stream) said about itself, when it was read. */
+  readonly facts?: ResponseFacts;
 }
 
 /** What {@link Session.runTurn} returns for a turn that produced a result. */
 export interface TurnResult<T> {
   readonly ok: true;
-  /** What the work function returned. */
+  /**
+   * What the work function returned. A stream (async iterable or `ReadableStream`) is passed through observed: the
+   * same object behind a proxy, or a piped `ReadableStream`; consume it as you would the original.
+   */
   readonly result: T;
-  /** The usage recorded for the successful attempt. */
+  /** The usage recorded for the successful attempt (empty for a stream until it ends: see `done`). */
   readonly usage: UsageSnapshot;
-  /** Its cost in USD. */
+  /** Its cost in USD (0 for a stream until it ends: see `done`). */
   readonly costUsd: number;
   /** The attempts under a recovery policy, in order (empty without one). */
   readonly attempts: readonly AttemptRecord[];
+  /** Whether the result is a stream that is still being observed. */
+  readonly streamed: boolean;
+  /** Settles (never rejects) when the turn is fully recorded: at once, or when the stream ends. */
+  readonly done: Promise<TurnCompletion>;
+  /** With `usage: 'auto'`, why usage could not be read from the result (the turn then records no tokens). */
+  readonly usageError?: UsageDetectionError;
+}
+
+/** @internal A call that produced a result, on its way to being recorded. */
+interface CompletedCall<T> {
+  readonly result: T;
+  /** The span usage is recorded on: the turn's, or under recovery the successful attempt's. */
+  readonly span: TurnTelemetry;
+  readonly provider: string | undefined;
+  readonly model: string | undefined;
+  readonly reported: UsageSnapshot | undefined;
+  readonly tickets: readonly TurnGateTicket[];
+  readonly scope: CallScope;
+  readonly attempts: readonly AttemptRecord[];
+  readonly priorUsage: UsageSnapshot;
+  readonly priorCostUsd: number;
+  readonly recovering: boolean;
+}
+
+/** @internal */
+interface ResolvedUsage {
+  readonly usage: UsageSnapshot;
+  readonly facts?: ResponseFacts;
+  readonly usageError?: UsageDetectionError;
 }
 
 /** Options of {@link Session.runTool}. */
@@ -188,6 +247,8 @@ export class Session {
   #input: { resolve: (value: string) => void; reject: (reason: unknown) => void } | undefined;
   #budgetAnnounced = false;
   #ended = false;
+  /** Where recovery records being written now belong (the failing turn's span); set around each write. */
+  #recordTarget: Span | undefined;
   readonly #attemptHost: AttemptHost;
 
   /** @internal Sessions are made by {@link AgentSession.open} / {@link AgentSession.run}. */
@@ -222,7 +283,7 @@ export class Session {
     this.#subscriptions.push(
       this.worker.onTransition(({ from, to, record }) =>
         this.#telemetry.addEvent(
-          'agentrace.lifecycle.transition',
+          sc.EVENT_AGENTRACE_LIFECYCLE_TRANSITION,
           {
             [sc.ATTR_AGENTRACE_LIFECYCLE_FROM]: from,
             [sc.ATTR_AGENTRACE_LIFECYCLE_TO]: to,
@@ -248,6 +309,14 @@ export class Session {
       emit: (event, onSpan, extra) => this.#emit(event, onSpan, extra),
       gates: cfg.gates,
       gateContext: (init) => this.#gateContext(init),
+      record: (span, init) => {
+        this.#recordTarget = span.span;
+        try {
+          this.recovery.record(init);
+        } finally {
+          this.#recordTarget = undefined;
+        }
+      },
     };
     for (const signal of [cfg.signal, init.signal]) {
       if (!signal) continue;
@@ -404,21 +473,7 @@ export class Session {
         turn.fail(outcome.failure.error, outcome.failure.scenario);
         return outcome.failure;
       }
-      let usage: UsageSnapshot;
-      try {
-        usage = outcome.reported ?? toSnapshot(opts.usage ?? opts.estimateUsage?.(outcome.result));
-      } catch (err) {
-        await settleGates(outcome.tickets, { ok: true, usage: undefined, costUsd: 0 });
-        outcome.span.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
-        turn.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
-        throw err;
-      }
-      const { costUsd, source } = this.#recordUsage(outcome.model, outcome.provider, usage, outcome.span);
-      await settleGates(outcome.tickets, { ok: true, usage, costUsd });
-      outcome.span.succeed();
-      turn.setUsageAttributes(outcome.priorUsage.add(usage), outcome.priorCostUsd + costUsd, source);
-      turn.setAttributes({ [sc.ATTR_GEN_AI_RESPONSE_MODEL]: outcome.model });
-      return this.#finishTurn(turn, opts, outcome.result, usage, costUsd, outcome.attempts);
+      return this.#completeCall(turn, opts, { ...outcome, recovering: true });
     }
 
     let reported: UsageSnapshot | undefined;
@@ -446,29 +501,222 @@ export class Session {
       }
     }
     const breaker = cfg.breakers.for(provider);
+    const scope = new CallScope(signal);
     const work = () =>
-      runWithTimeout((s) => context.with(turn.context, () => fn(s, turnContext)), { timeoutMs, signal });
+      runWithTimeout((s) => context.with(turn.context, () => fn(s, turnContext)), scope, timeoutMs);
     let result: T;
     try {
       result = await (breaker ? breaker.execute(work, { signal }) : work());
     } catch (err) {
+      scope.release();
       // A failed call that reported usage still cost money.
       const spent = reported !== undefined ? this.#recordUsage(model, provider, reported, turn).costUsd : 0;
       await settleGates(tickets, { ok: false, usage: reported, costUsd: spent });
       this.#turnFailed(err, turn, signal);
       throw err;
     }
-    let usage: UsageSnapshot;
+    return this.#completeCall(turn, opts, {
+      result,
+      span: turn,
+      provider,
+      model,
+      reported,
+      tickets,
+      scope,
+      attempts: [],
+      priorUsage: EMPTY_USAGE,
+      priorCostUsd: 0,
+      recovering: false,
+    });
+  }
+
+  /**
+   * Records a call that produced a result: usage (given, reported, derived, or detected with `'auto'`), cost,
+   * response facts, gate settlement, budget; or, for a stream, all of that when the stream ends.
+   */
+  async #completeCall<T>(
+    turn: TurnTelemetry,
+    opts: RunTurnOptions<T>,
+    call: CompletedCall<T>,
+  ): Promise<TurnResult<T>> {
+    if (opts.stream !== false && isStreamResult(call.result)) return this.#streamTurn(turn, opts, call);
+    call.scope.release();
+    let resolved: ResolvedUsage;
     try {
-      usage = reported ?? toSnapshot(opts.usage ?? opts.estimateUsage?.(result));
+      resolved = this.#resolveUsage(opts, call.result, call.reported, turn);
     } catch (err) {
-      await settleGates(tickets, { ok: true, usage: undefined, costUsd: 0 });
+      await settleGates(call.tickets, { ok: true, usage: undefined, costUsd: 0 });
+      if (call.recovering) call.span.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
       turn.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
       throw err;
     }
-    const { costUsd } = this.#recordUsage(model, provider, usage, turn);
-    await settleGates(tickets, { ok: true, usage, costUsd });
-    return this.#finishTurn(turn, opts, result, usage, costUsd, undefined);
+    const { usage, facts } = resolved;
+    const costUsd = await this.#recordCall(turn, call, usage, facts);
+    if (opts.input !== undefined && this.#telemetry.captureContent) {
+      turn.setAttributes({
+        [sc.ATTR_GEN_AI_OUTPUT_MESSAGES]: serializeContent(call.result, this.#telemetry.maxLength),
+      });
+    }
+    const over = this.#checkBudget(turn);
+    turn.succeed(facts?.responseModel);
+    const cfg = this.#cfg;
+    if (over && cfg.enforceBudget && cfg.budgetUsd !== undefined) {
+      throw new BudgetExceededError({ budgetUsd: cfg.budgetUsd, currentCostUsd: this.tracker.totalCost() });
+    }
+    return {
+      ok: true,
+      result: call.result,
+      usage,
+      costUsd,
+      attempts: call.attempts,
+      streamed: false,
+      done: Promise.resolve({ outcome: 'completed', usage, costUsd, ...(facts && { facts }) }),
+      ...(resolved.usageError && { usageError: resolved.usageError }),
+    };
+  }
+
+  /** The usage of a call: reported from inside it, given, derived from its result, or detected (`'auto'`). */
+  #resolveUsage(
+    opts: RunTurnOptions<never>,
+    result: unknown,
+    reported: UsageSnapshot | undefined,
+    turn: TurnTelemetry,
+  ): ResolvedUsage {
+    if (reported !== undefined) return { usage: reported };
+    if (opts.usage !== 'auto') {
+      const estimate = opts.estimateUsage as ((r: unknown) => UsageInput | undefined) | undefined;
+      return { usage: toSnapshot(opts.usage ?? estimate?.(result)) };
+    }
+    const facts = detectResponse(result);
+    if (facts) return { usage: facts.usage, facts };
+    // The call succeeded and was paid for: keep its result, and say clearly that its usage could not be read.
+    const usageError = detectionError(result);
+    this.#telemetry.addEvent(
+      sc.EVENT_AGENTRACE_USAGE_UNDETECTED,
+      { [sc.ATTR_AGENT_DETAIL]: sanitize(usageError.message, this.#telemetry.maxLength) },
+      turn.span,
+    );
+    warnOnce(`usage:${usageError.message}`, usageError);
+    return { usage: EMPTY_USAGE, usageError };
+  }
+
+  /** Records a successful call's usage, cost and response facts and settles its gates; returns its cost. */
+  async #recordCall<T>(
+    turn: TurnTelemetry,
+    call: CompletedCall<T>,
+    usage: UsageSnapshot,
+    facts: ResponseFacts | undefined,
+  ): Promise<number> {
+    if (facts) {
+      // A provider the caller configured wins over the one the response's shape suggests.
+      if (call.provider === undefined && facts.provider !== undefined) {
+        turn.setProvider(facts.provider);
+        if (call.recovering) call.span.setProvider(facts.provider);
+      }
+      const attributes = responseAttributes(facts);
+      turn.setAttributes(attributes);
+      if (call.recovering) call.span.setAttributes(attributes);
+    }
+    const { costUsd, source } = this.#recordUsage(
+      call.model ?? facts?.responseModel,
+      call.provider ?? facts?.provider,
+      usage,
+      call.span,
+      facts?.responseModel,
+    );
+    await settleGates(call.tickets, { ok: true, usage, costUsd });
+    if (call.recovering) {
+      call.span.succeed(facts?.responseModel);
+      turn.setUsageAttributes(call.priorUsage.add(usage), call.priorCostUsd + costUsd, source);
+      turn.setAttributes({ [sc.ATTR_GEN_AI_RESPONSE_MODEL]: facts?.responseModel ?? call.model });
+    }
+    return costUsd;
+  }
+
+  /**
+   * A streamed result: passed through chunk by chunk; the turn's span stays open until the stream completes,
+   * fails, is abandoned or the turn is cancelled; usage is read from the chunks (or reported, or given) and
+   * recorded then. `done` settles with the outcome (it never rejects).
+   */
+  #streamTurn<T>(turn: TurnTelemetry, opts: RunTurnOptions<T>, call: CompletedCall<T>): TurnResult<T> {
+    const accumulator = createStreamAccumulator();
+    let first = true;
+    let resolveDone!: (completion: TurnCompletion) => void;
+    const done = new Promise<TurnCompletion>((resolve) => {
+      resolveDone = resolve;
+    });
+    let finished = false;
+    const finish = async (outcome: StreamOutcome, err?: unknown): Promise<void> => {
+      if (finished) return;
+      finished = true;
+      call.scope.signal.removeEventListener('abort', onAbort);
+      call.scope.release();
+      const facts = accumulator.facts();
+      let usage = call.reported ?? facts?.usage;
+      if (usage === undefined && opts.usage !== undefined && opts.usage !== 'auto')
+        usage = toSnapshot(opts.usage);
+      usage ??= EMPTY_USAGE;
+      turn.setAttributes({ [sc.ATTR_AGENTRACE_STREAM_OUTCOME]: outcome });
+      let costUsd = 0;
+      try {
+        if (outcome === 'failed' || outcome === 'cancelled') {
+          // What was streamed before the failure may still be billed.
+          if (!usage.isEmpty) {
+            costUsd = this.#recordUsage(
+              call.model ?? facts?.responseModel,
+              call.provider,
+              usage,
+              call.span,
+            ).costUsd;
+          }
+          await settleGates(call.tickets, { ok: false, usage, costUsd });
+          if (outcome === 'cancelled') {
+            if (call.recovering) call.span.cancel();
+            turn.cancel();
+          } else {
+            if (call.recovering) call.span.fail(err, errorTypeFor(err));
+            this.#turnFailed(err, turn, call.scope.signal);
+          }
+        } else {
+          costUsd = await this.#recordCall(turn, call, usage, facts);
+          this.#checkBudget(turn);
+          turn.succeed(facts?.responseModel);
+        }
+      } catch (telemetryErr) {
+        diag.warn('agentrace: recording a streamed turn failed; the stream is unaffected', telemetryErr);
+      } finally {
+        resolveDone({ outcome, usage, costUsd, ...(facts && { facts }) });
+      }
+    };
+    const onAbort = () => {
+      void finish('cancelled');
+    };
+    call.scope.signal.addEventListener('abort', onAbort, { once: true });
+    const observed = observeStream(call.result, {
+      onChunk: (chunk) => {
+        if (first) {
+          first = false;
+          turn.firstChunk();
+        }
+        accumulator.add(chunk);
+      },
+      onEnd: (outcome) => {
+        void finish(outcome);
+      },
+      onError: (err) => {
+        const cancelled = call.scope.signal.aborted && !TurnTimeoutError.isInstance(call.scope.signal.reason);
+        void finish(cancelled ? 'cancelled' : 'failed', err);
+      },
+    });
+    return {
+      ok: true,
+      result: observed,
+      usage: EMPTY_USAGE,
+      costUsd: 0,
+      attempts: call.attempts,
+      streamed: true,
+      done,
+    };
   }
 
   /** What the gates are told about one call. */
@@ -495,29 +743,6 @@ export class Session {
       }),
       addEvent: (name, attributes) => this.#telemetry.addEvent(name, attributes as never, init.span.span),
     };
-  }
-
-  /** Output capture, budget check and the end of a successful turn's span. */
-  #finishTurn<T>(
-    turn: TurnTelemetry,
-    opts: RunTurnOptions<T>,
-    result: T,
-    usage: UsageSnapshot,
-    costUsd: number,
-    attempts: readonly AttemptRecord[] | undefined,
-  ): TurnResult<T> {
-    const cfg = this.#cfg;
-    if (opts.input !== undefined && this.#telemetry.captureContent) {
-      turn.setAttributes({
-        [sc.ATTR_GEN_AI_OUTPUT_MESSAGES]: serializeContent(result, this.#telemetry.maxLength),
-      });
-    }
-    const over = this.#checkBudget(turn);
-    turn.succeed();
-    if (over && cfg.enforceBudget && cfg.budgetUsd !== undefined) {
-      throw new BudgetExceededError({ budgetUsd: cfg.budgetUsd, currentCostUsd: this.tracker.totalCost() });
-    }
-    return { ok: true, result, usage, costUsd, attempts: attempts ?? [] };
   }
 
   /**
@@ -662,7 +887,7 @@ export class Session {
       totalCostUsd: input.totalCostUsd ?? this.tracker.totalCost(),
     });
     const actions = engine.evaluate(ctx);
-    this.#telemetry.addEvent('agentrace.policy.evaluated', {
+    this.#telemetry.addEvent(sc.EVENT_AGENTRACE_POLICY_EVALUATED, {
       [sc.ATTR_AGENTRACE_POLICY_ACTIONS]: actions.map((a) => a.action),
     });
     return actions;
@@ -868,7 +1093,12 @@ export class Session {
       return;
     }
     const scenario = TurnTimeoutError.isInstance(err) ? FailureScenario.LLM_TIMEOUT : classifyError(err);
-    context.with(turn.context, () => attemptRecovery(scenario, this.recovery));
+    this.#recordTarget = turn.span;
+    try {
+      attemptRecovery(scenario, this.recovery);
+    } finally {
+      this.#recordTarget = undefined;
+    }
     turn.fail(err, scenario);
   }
 
@@ -877,14 +1107,15 @@ export class Session {
     provider: string | undefined,
     usage: UsageSnapshot,
     turn: TurnTelemetry,
-  ) {
+    responseModel?: string,
+  ): { costUsd: number; source: string } {
     const key = model ?? UNSPECIFIED_MODEL;
     const { total: costUsd, source } = this.tracker.recordTurnDetailed(
       key,
       usage,
       provider !== undefined ? { provider } : {},
     );
-    turn.recordUsage(usage, costUsd, source);
+    turn.recordUsage(usage, costUsd, source, responseModel);
     const sink = this.#cfg.usageSink;
     if (sink) {
       try {
@@ -934,6 +1165,8 @@ export class Session {
       failed: AgentEventName.RECOVERY_FAILED,
       escalated: AgentEventName.RECOVERY_ESCALATED,
     }[record.eventType];
+    // attemptRecovery counts attempts; performed recovery (which records directly) counts per turn instead.
+    const attempts = this.recovery.attemptCount(record.scenario);
     const event = new AgentEvent({
       event: eventName,
       status:
@@ -945,14 +1178,19 @@ export class Session {
       detail: `${record.scenario}: ${record.result.outcome}`,
       data: { scenario: record.scenario, steps: [...record.recipeSteps] },
     });
-    this.#emit(event, true, {
-      [sc.ATTR_AGENTRACE_RECOVERY_SCENARIO]: record.scenario,
-      [sc.ATTR_AGENTRACE_RECOVERY_EVENT_TYPE]: record.eventType,
-      [sc.ATTR_AGENTRACE_RECOVERY_OUTCOME]: record.result.outcome,
-      [sc.ATTR_AGENTRACE_RECOVERY_STEPS]: [...record.result.recoveredSteps],
-      [sc.ATTR_AGENTRACE_RECOVERY_ATTEMPT]: this.recovery.attemptCount(record.scenario),
-      ...(record.result.reason && { [sc.ATTR_AGENTRACE_RECOVERY_REASON]: record.result.reason }),
-    });
+    this.#emit(
+      event,
+      true,
+      {
+        [sc.ATTR_AGENTRACE_RECOVERY_SCENARIO]: record.scenario,
+        [sc.ATTR_AGENTRACE_RECOVERY_EVENT_TYPE]: record.eventType,
+        [sc.ATTR_AGENTRACE_RECOVERY_OUTCOME]: record.result.outcome,
+        [sc.ATTR_AGENTRACE_RECOVERY_STEPS]: [...record.result.recoveredSteps],
+        ...(attempts > 0 && { [sc.ATTR_AGENTRACE_RECOVERY_ATTEMPT]: attempts }),
+        ...(record.result.reason && { [sc.ATTR_AGENTRACE_RECOVERY_REASON]: record.result.reason }),
+      },
+      this.#recordTarget,
+    );
     this.#telemetry.count((i) => i.recoveryAttempts, 1, {
       ...this.#telemetry.baseMetricAttributes(),
       [sc.ATTR_AGENTRACE_RECOVERY_SCENARIO]: record.scenario,
@@ -984,8 +1222,8 @@ export class Session {
     });
   }
 
-  /** Keeps the event, feeds the sink (isolated), and adds it as a span event when `onSpan`. */
-  #emit(event: AgentEvent, onSpan = true, extra?: Attributes): void {
+  /** Keeps the event, feeds the sink (isolated), and adds it as a span event when `onSpan` (on `span` if given). */
+  #emit(event: AgentEvent, onSpan = true, extra?: Attributes, span?: Span): void {
     this.#events.emit(event);
     const sink: EventSink | undefined = this.#cfg.eventSink;
     if (sink) {
@@ -995,7 +1233,7 @@ export class Session {
         reportSinkError('event', err);
       }
     }
-    if (onSpan) this.#telemetry.event(event, undefined, extra);
+    if (onSpan) this.#telemetry.event(event, span, extra);
   }
 
   #end(
@@ -1075,6 +1313,25 @@ function toSnapshot(usage: UsageInput | undefined): UsageSnapshot {
 }
 
 const EMPTY_USAGE = new UsageSnapshot();
+
+/** The error `detectResponseOrThrow` gives for a result it cannot read. */
+function detectionError(result: unknown): UsageDetectionError {
+  try {
+    detectResponseOrThrow(result);
+  } catch (err) {
+    return err as UsageDetectionError;
+  }
+  throw new Error('detectResponseOrThrow accepted a result detectResponse rejected');
+}
+
+const warned = new Set<string>();
+
+/** Warns through `diag` once per distinct key (bounded, so a stream of unique messages cannot grow it). */
+function warnOnce(key: string, err: unknown): void {
+  if (warned.has(key) || warned.size >= 100) return;
+  warned.add(key);
+  diag.warn(`agentrace: ${err instanceof Error ? err.message : String(err)}`);
+}
 
 function reportSinkError(kind: string, err: unknown): void {
   // Lazy import keeps diag out of the hot path type imports; sinks must never break a session.

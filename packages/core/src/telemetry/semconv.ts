@@ -77,6 +77,11 @@ export const GEN_AI_DURATION_BUCKETS: readonly number[] = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 ];
 
+// --- agentrace.* span event names (agent events use their AgentEventName as the span event name) ---
+export const EVENT_AGENTRACE_LIFECYCLE_TRANSITION = 'agentrace.lifecycle.transition';
+export const EVENT_AGENTRACE_POLICY_EVALUATED = 'agentrace.policy.evaluated';
+export const EVENT_AGENTRACE_USAGE_UNDETECTED = 'agentrace.usage.undetected';
+
 // --- the reference's agent.* event attributes (kept for dashboards built on the reference) ---
 export const ATTR_AGENT_EVENT = 'agent.event';
 export const ATTR_AGENT_EVENT_STATUS = 'agent.event.status';
@@ -113,6 +118,7 @@ export const ATTR_AGENTRACE_RECOVERY_FROM_MODEL = 'agentrace.recovery.from_model
 export const ATTR_AGENTRACE_CONTEXT_BUDGET = 'agentrace.context.budget';
 export const ATTR_AGENTRACE_TURN_ATTEMPTS = 'agentrace.turn.attempts';
 export const ATTR_AGENTRACE_TURN_OUTCOME = 'agentrace.turn.outcome';
+export const ATTR_AGENTRACE_STREAM_OUTCOME = 'agentrace.stream.outcome';
 export const ATTR_AGENTRACE_CIRCUIT_BREAKER_NAME = 'agentrace.circuit_breaker.name';
 export const ATTR_AGENTRACE_CIRCUIT_BREAKER_STATE = 'agentrace.circuit_breaker.state';
 export const ATTR_AGENTRACE_CIRCUIT_BREAKER_FROM = 'agentrace.circuit_breaker.from_state';
@@ -153,3 +159,4 @@ export const METRIC_AGENTRACE_SESSIONS = 'agentrace.sessions';
 export const METRIC_AGENTRACE_TOOL_CALLS = 'agentrace.tool.calls';
 export const METRIC_AGENTRACE_TOOL_DURATION = 'agentrace.tool.duration';
 export const METRIC_AGENTRACE_BUDGET_EXCEEDED = 'agentrace.budget.exceeded';
+

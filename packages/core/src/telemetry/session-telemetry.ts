@@ -303,7 +303,7 @@ export class TurnTelemetry {
   readonly span: Span;
   readonly context: Context;
   readonly #session: SessionTelemetry;
-  readonly #init: TurnSpanInit;
+  #init: TurnSpanInit;
   readonly #start: number;
   #ended = false;
 
@@ -345,6 +345,21 @@ export class TurnTelemetry {
       [sc.ATTR_GEN_AI_RESPONSE_MODEL]: responseModel,
       [sc.ATTR_GEN_AI_AGENT_NAME]: this.#session.agentName,
     });
+  }
+
+  /** Sets the provider once it is known from the response (span attribute and later metrics). */
+  setProvider(provider: string): void {
+    this.#init = { ...this.#init, provider };
+    this.setAttributes({ [sc.ATTR_GEN_AI_PROVIDER_NAME]: provider });
+  }
+
+  /** A stream's first chunk arrived: `gen_ai.response.time_to_first_chunk` and its histogram (seconds). */
+  firstChunk(): void {
+    const seconds = (performance.now() - this.#start) / 1000;
+    this.setAttributes({ [sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: seconds });
+    guard('time to first chunk', () =>
+      this.#session.instruments().timeToFirstChunk.record(seconds, this.metricAttributes()),
+    );
   }
 
   /** Sets usage, cost and price source attributes on the span (no metrics). */
