@@ -65,15 +65,18 @@ export interface AttemptHost {
   record(span: TurnTelemetry, init: Parameters<RecoveryContext['record']>[0]): void;
   /** Gates each attempt must pass. */
   readonly gates: readonly TurnGate[];
-  gateContext(init: {
-    provider: string | undefined;
-    model: string | undefined;
-    turnNumber: number;
-    attempt: number;
-    expected: UsageSnapshot | undefined;
-    signal: AbortSignal;
-    span: TurnTelemetry;
-  }): TurnGateContext;
+  gateContext(init: GateContextInit): TurnGateContext;
+}
+
+/** @internal The facts of one call that the session turns into a {@link TurnGateContext}. */
+export interface GateContextInit {
+  readonly provider: string | undefined;
+  readonly model: string | undefined;
+  readonly turnNumber: number;
+  readonly attempt: number;
+  readonly expected: UsageSnapshot | undefined;
+  readonly signal: AbortSignal;
+  readonly span: TurnTelemetry;
 }
 
 /** @internal The work function as `runTurn` receives it. */

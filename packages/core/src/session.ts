@@ -22,7 +22,7 @@ import { PermissionDeniedError } from './permissions.js';
 import { type PhaseContextInit, type PolicyActionData, phaseContext } from './policy-engine.js';
 import type { QualityGateResult, QualityLevel, QualityLevelName } from './quality-gate.js';
 import { qualityLevelName } from './quality-gate.js';
-import { type AttemptHost, runRecoveringTurn } from './recovering-turn.js';
+import { type AttemptHost, type GateContextInit, runRecoveringTurn } from './recovering-turn.js';
 import { attemptRecovery, RecoveryContext, type RecoveryRecord } from './recovery.js';
 import {
   type AttemptRecord,
@@ -720,15 +720,7 @@ export class Session {
   }
 
   /** What the gates are told about one call. */
-  #gateContext(init: {
-    provider: string | undefined;
-    model: string | undefined;
-    turnNumber: number;
-    attempt: number;
-    expected: UsageSnapshot | undefined;
-    signal: AbortSignal;
-    span: TurnTelemetry;
-  }): TurnGateContext {
+  #gateContext(init: GateContextInit): TurnGateContext {
     const { expected } = init;
     return {
       role: this.#cfg.role,
