@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
@@ -10,6 +12,8 @@ export default defineConfig({
       '@agentrace/core': src('core'),
       '@agentrace/pricing': src('pricing'),
       '@agentrace/otel-exporter': src('otel-exporter'),
+      '@agentrace/ai-sdk': src('ai-sdk'),
+      '@agentrace/redis': src('redis'),
     },
   },
   test: {
@@ -19,7 +23,13 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['packages/*/src/**/*.ts'],
-      exclude: ['**/*.test.ts', '**/index.ts', '**/test-helpers/**'],
+      exclude: [
+        '**/*.test.ts',
+        '**/index.ts',
+        '**/test-helpers/**',
+        // The AI SDK's current major needs Node 22; on older Node its tests skip, so its sources are not measured.
+        ...(NODE_MAJOR < 22 ? ['packages/ai-sdk/**'] : []),
+      ],
       reporter: ['text-summary', 'text'],
       thresholds: { lines: 90 },
     },

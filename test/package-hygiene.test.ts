@@ -16,7 +16,7 @@ describe('package hygiene', () => {
       expect(p.license).toBe('MIT');
       expect(p.type).toBe('module');
       expect(p.sideEffects).toBe(false);
-      expect(p.engines.node).toMatch(/^>=20\.19/);
+      expect(p.engines.node).toMatch(name === 'ai-sdk' ? /^>=22/ : /^>=20\.19/);
       expect(p.files).toContain('dist');
       expect(p.exports['.'].types).toBe('./dist/index.d.ts');
       expect(p.exports['./package.json']).toBe('./package.json');

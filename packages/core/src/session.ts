@@ -247,6 +247,8 @@ export class Session {
   #input: { resolve: (value: string) => void; reject: (reason: unknown) => void } | undefined;
   #budgetAnnounced = false;
   #ended = false;
+  /** Finishers of streamed turns still open, called when the session ends (argument: cancelled). */
+  readonly #openStreams = new Set<(cancelled: boolean) => void>();
   /** Where recovery records being written now belong (the failing turn's span); set around each write. */
   #recordTarget: Span | undefined;
   readonly #attemptHost: AttemptHost;
@@ -551,7 +553,8 @@ export class Session {
       throw err;
     }
     const { usage, facts } = resolved;
-    const costUsd = await this.#recordCall(turn, call, usage, facts);
+    const costUsd = this.#recordCall(turn, call, usage, facts);
+    await settleGates(call.tickets, { ok: true, usage, costUsd });
     if (opts.input !== undefined && this.#telemetry.captureContent) {
       turn.setAttributes({
         [sc.ATTR_GEN_AI_OUTPUT_MESSAGES]: serializeContent(call.result, this.#telemetry.maxLength),
@@ -600,13 +603,13 @@ export class Session {
     return { usage: EMPTY_USAGE, usageError };
   }
 
-  /** Records a successful call's usage, cost and response facts and settles its gates; returns its cost. */
-  async #recordCall<T>(
+  /** Records a successful call's usage, cost and response facts; returns its cost (the caller settles the gates). */
+  #recordCall<T>(
     turn: TurnTelemetry,
     call: CompletedCall<T>,
     usage: UsageSnapshot,
     facts: ResponseFacts | undefined,
-  ): Promise<number> {
+  ): number {
     if (facts) {
       // A provider the caller configured wins over the one the response's shape suggests.
       if (call.provider === undefined && facts.provider !== undefined) {
@@ -624,7 +627,6 @@ export class Session {
       call.span,
       facts?.responseModel,
     );
-    await settleGates(call.tickets, { ok: true, usage, costUsd });
     if (call.recovering) {
       call.span.succeed(facts?.responseModel);
       turn.setUsageAttributes(call.priorUsage.add(usage), call.priorCostUsd + costUsd, source);
@@ -639,26 +641,35 @@ export class Session {
    * recorded then. `done` settles with the outcome (it never rejects).
    */
   #streamTurn<T>(turn: TurnTelemetry, opts: RunTurnOptions<T>, call: CompletedCall<T>): TurnResult<T> {
-    const accumulator = createStreamAccumulator();
+    const accumulator = createStreamAccumulator(
+      call.provider !== undefined ? { provider: call.provider } : {},
+    );
     let first = true;
+    // The AI SDK reports a provider error mid-stream as an `error` part, not as a stream error.
+    let partError: unknown;
     let resolveDone!: (completion: TurnCompletion) => void;
     const done = new Promise<TurnCompletion>((resolve) => {
       resolveDone = resolve;
     });
     let finished = false;
-    const finish = async (outcome: StreamOutcome, err?: unknown): Promise<void> => {
+    // Synchronous up to the gates, so that a session ending now ends this turn's span before its own.
+    const finish = (outcome: StreamOutcome, err?: unknown): void => {
       if (finished) return;
       finished = true;
+      this.#openStreams.delete(onSessionEnd);
       call.scope.signal.removeEventListener('abort', onAbort);
       call.scope.release();
-      const facts = accumulator.facts();
-      let usage = call.reported ?? facts?.usage;
-      if (usage === undefined && opts.usage !== undefined && opts.usage !== 'auto')
-        usage = toSnapshot(opts.usage);
-      usage ??= EMPTY_USAGE;
-      turn.setAttributes({ [sc.ATTR_AGENTRACE_STREAM_OUTCOME]: outcome });
+      let facts: ResponseFacts | undefined;
+      let usage = EMPTY_USAGE;
       let costUsd = 0;
+      let gates: Promise<void> = Promise.resolve();
       try {
+        facts = accumulator.facts();
+        usage =
+          call.reported ??
+          facts?.usage ??
+          (opts.usage !== undefined && opts.usage !== 'auto' ? toSnapshot(opts.usage) : EMPTY_USAGE);
+        turn.setAttributes({ [sc.ATTR_AGENTRACE_STREAM_OUTCOME]: outcome });
         if (outcome === 'failed' || outcome === 'cancelled') {
           // What was streamed before the failure may still be billed.
           if (!usage.isEmpty) {
@@ -669,7 +680,7 @@ export class Session {
               call.span,
             ).costUsd;
           }
-          await settleGates(call.tickets, { ok: false, usage, costUsd });
+          gates = settleGates(call.tickets, { ok: false, usage, costUsd });
           if (outcome === 'cancelled') {
             if (call.recovering) call.span.cancel();
             turn.cancel();
@@ -678,19 +689,22 @@ export class Session {
             this.#turnFailed(err, turn, call.scope.signal);
           }
         } else {
-          costUsd = await this.#recordCall(turn, call, usage, facts);
+          costUsd = this.#recordCall(turn, call, usage, facts);
+          gates = settleGates(call.tickets, { ok: true, usage, costUsd });
           this.#checkBudget(turn);
           turn.succeed(facts?.responseModel);
         }
-      } catch (telemetryErr) {
-        diag.warn('agentrace: recording a streamed turn failed; the stream is unaffected', telemetryErr);
-      } finally {
-        resolveDone({ outcome, usage, costUsd, ...(facts && { facts }) });
+      } catch (recordErr) {
+        // A malformed count in the stream must not break the consumer; the turn still ends.
+        turn.fail(recordErr, sc.ERROR_TYPE_VALUE_USAGE);
       }
+      const completion: TurnCompletion = { outcome, usage, costUsd, ...(facts && { facts }) };
+      void gates.then(() => resolveDone(completion));
     };
-    const onAbort = () => {
-      void finish('cancelled');
-    };
+    const onAbort = () => finish('cancelled');
+    // Backstop: a stream still open when the session ends (never drained, consumed some other way) ends with it.
+    const onSessionEnd = (cancelled: boolean) => finish(cancelled ? 'cancelled' : 'abandoned');
+    this.#openStreams.add(onSessionEnd);
     call.scope.signal.addEventListener('abort', onAbort, { once: true });
     const observed = observeStream(call.result, {
       onChunk: (chunk) => {
@@ -698,14 +712,16 @@ export class Session {
           first = false;
           turn.firstChunk();
         }
+        if (isErrorPart(chunk)) partError ??= chunk.error;
         accumulator.add(chunk);
       },
       onEnd: (outcome) => {
-        void finish(outcome);
+        if (partError !== undefined) finish('failed', partError);
+        else finish(outcome);
       },
       onError: (err) => {
         const cancelled = call.scope.signal.aborted && !TurnTimeoutError.isInstance(call.scope.signal.reason);
-        void finish(cancelled ? 'cancelled' : 'failed', err);
+        finish(cancelled ? 'cancelled' : 'failed', err);
       },
     });
     return {
@@ -1278,6 +1294,7 @@ export class Session {
         : new SessionEndedError({ workerId: this.worker.workerId, status: to, action: 'wait for input' }),
     );
     for (const s of this.#subscriptions.splice(0)) s.dispose();
+    for (const finishStream of [...this.#openStreams]) finishStream(to === AgentStatus.CANCELLED);
 
     const usage = this.tracker.totalUsage;
     this.#telemetry.end({
@@ -1305,6 +1322,16 @@ function toSnapshot(usage: UsageInput | undefined): UsageSnapshot {
 }
 
 const EMPTY_USAGE = new UsageSnapshot();
+
+/** An AI SDK stream part reporting a provider error (`{ type: 'error', error }`). */
+function isErrorPart(chunk: unknown): chunk is { type: 'error'; error: unknown } {
+  return (
+    typeof chunk === 'object' &&
+    chunk !== null &&
+    (chunk as { type?: unknown }).type === 'error' &&
+    'error' in chunk
+  );
+}
 
 /** The error `detectResponseOrThrow` gives for a result it cannot read. */
 function detectionError(result: unknown): UsageDetectionError {

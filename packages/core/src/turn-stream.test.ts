@@ -77,22 +77,23 @@ describe('streamed turns', () => {
   it('passes chunks through one by one, reads usage from the final chunk, and ends the span with the stream', async () => {
     const log: string[] = [];
     let session: Session | undefined;
+    const seen: unknown[] = [];
     const turn = await agent().run(async (s) => {
       session = s;
-      return s.runTurn(() => lazySource(openAIChunks(['Hello', ' world']), log), {
+      const t = await s.runTurn(() => lazySource(openAIChunks(['Hello', ' world']), log), {
         model: 'gpt-4o',
         provider: 'openai',
       });
+      expect(t.streamed).toBe(true);
+      expect(t.usage.isEmpty).toBe(true); // not known yet
+      expect((t.result as { extra: string }).extra).toBe('kept'); // the original object's members still work
+      expect(otel.spans().filter((sp) => sp.name === 'chat gpt-4o')).toHaveLength(0); // still open
+      for await (const chunk of t.result) {
+        log.push(`consume ${seen.length}`);
+        seen.push(chunk);
+      }
+      return t;
     });
-    expect(turn.streamed).toBe(true);
-    expect(turn.usage.isEmpty).toBe(true); // not known yet
-    expect((turn.result as { extra: string }).extra).toBe('kept'); // the original object's members still work
-    expect(otel.spans().filter((s) => s.name === 'chat gpt-4o')).toHaveLength(0); // still open
-    const seen: unknown[] = [];
-    for await (const chunk of turn.result) {
-      log.push(`consume ${seen.length}`);
-      seen.push(chunk);
-    }
     expect(seen).toHaveLength(4);
     expect(log.slice(0, 4)).toEqual(['produce 0', 'consume 0', 'produce 1', 'consume 1']);
     const done = await turn.done;
@@ -148,15 +149,16 @@ describe('streamed turns', () => {
       },
     };
     let session: Session | undefined;
-    const turn = await agent().run((s) => {
+    const turn = await agent().run(async (s) => {
       session = s;
-      return s.runTurn(() => source, { model: 'gpt-4o' });
+      const t = await s.runTurn(() => source, { model: 'gpt-4o' });
+      await expect(async () => {
+        for await (const _chunk of t.result) {
+          /* consume */
+        }
+      }).rejects.toThrow('Overloaded');
+      return t;
     });
-    await expect(async () => {
-      for await (const _chunk of turn.result) {
-        /* consume */
-      }
-    }).rejects.toThrow('Overloaded');
     const done = await turn.done;
     expect(done.outcome).toBe('failed');
     const span = otel.span('chat gpt-4o');
@@ -199,14 +201,17 @@ describe('streamed turns', () => {
       },
       { highWaterMark: 0 },
     );
-    const turn = await agent().run((s) => s.runTurn(() => source, { model: 'gpt-4o' }));
-    expect(turn.result).toBeInstanceOf(ReadableStream);
-    const reader = (turn.result as ReadableStream<unknown>).getReader();
-    await reader.read();
-    expect(pulled).toBeLessThanOrEqual(2); // nothing read far ahead of the consumer
-    while (!(await reader.read()).done) {
-      /* drain */
-    }
+    const turn = await agent().run(async (s) => {
+      const t = await s.runTurn(() => source, { model: 'gpt-4o' });
+      expect(t.result).toBeInstanceOf(ReadableStream);
+      const reader = (t.result as ReadableStream<unknown>).getReader();
+      await reader.read();
+      expect(pulled).toBeLessThanOrEqual(2); // nothing read far ahead of the consumer
+      while (!(await reader.read()).done) {
+        /* drain */
+      }
+      return t;
+    });
     const done = await turn.done;
     expect(done.outcome).toBe('completed');
     expect(done.usage.outputTokens).toBe(30);
@@ -220,6 +225,106 @@ describe('streamed turns', () => {
     expect(isStreamResult('text')).toBe(false);
     expect(isStreamResult(null)).toBe(false);
     expect(isStreamResult(iterable)).toBe(true);
+  });
+
+  it('a stream still open when the session ends is ended with it (abandoned), before the agent span', async () => {
+    const turn = await agent().run(async (s) => {
+      const t = await s.runTurn(() => lazySource(openAIChunks(['a', 'b']), []), { model: 'gpt-4o' });
+      await t.result[Symbol.asyncIterator]().next(); // read one chunk, then walk away
+      return t;
+    });
+    expect((await turn.done).outcome).toBe('abandoned');
+    const names = otel.spans().map((s) => s.name);
+    expect(names.indexOf('chat gpt-4o')).toBeGreaterThanOrEqual(0);
+    expect(names.indexOf('chat gpt-4o')).toBeLessThan(names.indexOf('invoke_agent writer'));
+  });
+
+  it('an AI SDK error part ends the turn as failed', async () => {
+    const parts = [
+      { type: 'text-delta', id: '1', delta: 'hi' },
+      { type: 'error', error: Object.assign(new Error('rate limited'), { statusCode: 429 }) },
+      { type: 'finish', finishReason: 'error', usage: { inputTokens: 5, outputTokens: 1 } },
+    ];
+    const turn = await agent().run(async (s) => {
+      const t = await s.runTurn(
+        () => ({
+          async *[Symbol.asyncIterator]() {
+            yield* parts;
+          },
+        }),
+        { model: 'gpt-4o' },
+      );
+      for await (const _part of t.result) {
+        /* consume */
+      }
+      return t;
+    });
+    expect((await turn.done).outcome).toBe('failed');
+    expect(otel.span('chat gpt-4o').attributes['error.type']).toBe('rate_limit');
+  });
+
+  it('observes a client stream helper through its events, however it is consumed', async () => {
+    const { EventEmitter } = await import('node:events');
+    class FakeMessageStream extends EventEmitter {
+      finalMessage() {
+        return Promise.resolve({});
+      }
+    }
+    const helper = new FakeMessageStream();
+    const events = [
+      {
+        type: 'message_start',
+        message: {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-x',
+          usage: { input_tokens: 10, output_tokens: 1 },
+        },
+      },
+      { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } },
+      { type: 'message_stop' },
+    ];
+    const turn = await agent().run(async (s) => {
+      const t = await s.runTurn(() => helper, { model: 'gpt-4o' });
+      expect(t.result).toBe(helper); // returned as it is
+      for (const e of events) helper.emit('streamEvent', e, {});
+      helper.emit('end');
+      return t;
+    });
+    const done = await turn.done;
+    expect(done.outcome).toBe('completed');
+    expect(done.usage.inputTokens).toBe(10);
+    expect(done.usage.outputTokens).toBe(7);
+  });
+
+  it("observes openai's toReadableStream()", async () => {
+    const make = () => ({
+      async *[Symbol.asyncIterator]() {
+        yield* openAIChunks(['a']);
+      },
+      toReadableStream(this: AsyncIterable<unknown>) {
+        const it = this[Symbol.asyncIterator]();
+        return new ReadableStream({
+          async pull(c) {
+            const n = await it.next();
+            if (n.done) c.close();
+            else c.enqueue(n.value);
+          },
+        });
+      },
+    });
+    const turn = await agent().run(async (s) => {
+      const t = await s.runTurn(() => make(), { model: 'gpt-4o' });
+      const reader = (t.result as ReturnType<typeof make>).toReadableStream().getReader();
+      while (!(await reader.read()).done) {
+        /* drain */
+      }
+      return t;
+    });
+    const done = await turn.done;
+    expect(done.outcome).toBe('completed');
+    expect(done.usage.outputTokens).toBe(30);
   });
 
   it('observeStream reports end and error at most once', async () => {
