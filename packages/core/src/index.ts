@@ -85,7 +85,10 @@ export {
 } from './guardrails.js';
 export type { HandoffDict, HandoffInit } from './handoff.js';
 export { Handoff } from './handoff.js';
+export type { InMemoryStateStoreOptions } from './in-memory-state-store.js';
+export { InMemoryStateStore } from './in-memory-state-store.js';
 export type { Disposable, Listener } from './listeners.js';
+export { fromMicroUsd, MICRO_USD_PER_USD, toMicroUsd } from './micro-usd.js';
 export type {
   PermissionModeInput,
   PermissionModeName,
@@ -138,6 +141,8 @@ export {
 } from './policy-engine.js';
 export type { QualityGateResult, QualityGateResultDict, QualityLevelName } from './quality-gate.js';
 export { parseQualityLevel, QualityGate, QualityLevel, qualityLevelName } from './quality-gate.js';
+export type { RateLimiterOptions, RateLimitRule } from './rate-limiter.js';
+export { RateLimitExceededError, RateLimiter, RateLimitKind } from './rate-limiter.js';
 export type {
   AttemptRecoveryOptions,
   RecoveryContextOptions,
@@ -187,6 +192,35 @@ export {
   SessionEndedError,
   TurnTimeoutError,
 } from './session-errors.js';
+export type { SharedBudgetOptions, SharedBudgetStatus } from './shared-budget.js';
+export { SharedBudget, SharedBudgetExceededError } from './shared-budget.js';
+export type {
+  BreakerCommand,
+  BreakerReply,
+  BreakerRequest,
+  BreakerStrategySpec,
+  BudgetReserveReply,
+  BudgetReserveRequest,
+  BudgetRetention,
+  BudgetSettlement,
+  BudgetSettleReply,
+  BudgetSettleRequest,
+  BudgetTotals,
+  RateAcquireReply,
+  RateAcquireRequest,
+  RateAdjustRequest,
+  RateBucket,
+  SharedBreakerConfig,
+  SharedTransition,
+  StateStore,
+} from './state-store.js';
+export {
+  BREAKER_LOG_LENGTH,
+  BUDGET_PURGE_BATCH,
+  StateStoreUnavailableError,
+  StoreFailurePolicy,
+  StoreUnavailableReason,
+} from './state-store.js';
 export { CAPTURE_CONTENT_ENV, captureContentFromEnv } from './telemetry/content-capture.js';
 export { INSTRUMENTATION_SCOPE, TOOL_DURATION_BUCKETS } from './telemetry/instruments.js';
 export { maskSecrets, sanitize } from './telemetry/redact.js';

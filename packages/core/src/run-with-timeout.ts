@@ -9,14 +9,33 @@ import { TurnTimeoutError } from './session-errors.js';
 export class CallScope {
   readonly controller = new AbortController();
   readonly #parent: AbortSignal | undefined;
-  readonly #onAbort = () => this.controller.abort(this.#parent?.reason);
+  #onAbort: ((reason: unknown) => void) | undefined;
   #released = false;
 
   constructor(parent?: AbortSignal) {
     this.#parent = parent;
     if (!parent) return;
-    if (parent.aborted) this.controller.abort(parent.reason);
-    else parent.addEventListener('abort', this.#onAbort, { once: true });
+    if (parent.aborted) {
+      this.controller.abort(parent.reason);
+      return;
+    }
+    // One listener per parent signal fanning out to its live scopes: adding and removing an EventTarget listener
+    // per call is a measurable share of a turn (bench/RESULTS.md), a Set insert is not.
+    let scopes = liveScopes.get(parent);
+    if (!scopes) {
+      const set = new Set<CallScope>();
+      scopes = set;
+      liveScopes.set(parent, set);
+      parent.addEventListener(
+        'abort',
+        () => {
+          for (const scope of set) scope.abort(parent.reason);
+          set.clear();
+        },
+        { once: true },
+      );
+    }
+    scopes.add(this);
   }
 
   /** The call's signal, handed to the work. */
@@ -24,13 +43,27 @@ export class CallScope {
     return this.controller.signal;
   }
 
+  /** Aborts the call with `reason` (its signal, and a pending {@link runWithTimeout}). */
+  abort(reason: unknown): void {
+    if (this.controller.signal.aborted) return;
+    this.controller.abort(reason);
+    this.#onAbort?.(reason);
+  }
+
+  /** @internal Lets {@link runWithTimeout} settle as soon as the scope aborts, without a listener on its signal. */
+  set onAbort(callback: ((reason: unknown) => void) | undefined) {
+    this.#onAbort = callback;
+  }
+
   /** Unlinks from the parent signal (idempotent). */
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#parent?.removeEventListener('abort', this.#onAbort);
+    if (this.#parent) liveScopes.get(this.#parent)?.delete(this);
   }
 }
+
+const liveScopes = new WeakMap<AbortSignal, Set<CallScope>>();
 
 /**
  * Runs `fn` with the scope's signal. The scope is aborted with a {@link TurnTimeoutError} when `timeoutMs` elapses
@@ -50,17 +83,16 @@ export function runWithTimeout<T>(
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = () => {
-      cleanup();
-      reject(signal.reason);
-    };
     const cleanup = () => {
       if (timer !== undefined) clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      scope.onAbort = undefined;
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    scope.onAbort = (reason) => {
+      cleanup();
+      reject(reason);
+    };
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => scope.controller.abort(new TurnTimeoutError(timeoutMs)), timeoutMs);
+      timer = setTimeout(() => scope.abort(new TurnTimeoutError(timeoutMs)), timeoutMs);
     }
     let pending: PromiseLike<T> | T;
     try {

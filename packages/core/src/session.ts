@@ -1227,6 +1227,10 @@ export class Session {
       [sc.ATTR_AGENTRACE_CIRCUIT_BREAKER_NAME]: change.name,
       [sc.ATTR_AGENTRACE_CIRCUIT_BREAKER_FROM]: change.from,
       [sc.ATTR_AGENTRACE_CIRCUIT_BREAKER_STATE]: change.to,
+      ...(change.shared !== undefined && {
+        [sc.ATTR_AGENTRACE_CIRCUIT_BREAKER_SHARED]: change.shared,
+        [sc.ATTR_AGENTRACE_CIRCUIT_BREAKER_ORIGIN]: change.origin,
+      }),
     });
   }
 

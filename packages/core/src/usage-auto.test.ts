@@ -15,13 +15,26 @@ afterEach(async () => {
 function agent() {
   const pricing = new PriceTable();
   pricing.register('gpt-4o', { inputPerMillion: 2.5, outputPerMillion: 10, cacheReadPerMillion: 1.25 });
-  pricing.register('claude', { inputPerMillion: 3, outputPerMillion: 15, cacheReadPerMillion: 0.3, cacheWritePerMillion: 3.75 });
-  return new AgentSession({ role: 'r', phase: 'p', pricing, tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
+  pricing.register('claude', {
+    inputPerMillion: 3,
+    outputPerMillion: 15,
+    cacheReadPerMillion: 0.3,
+    cacheWritePerMillion: 3.75,
+  });
+  return new AgentSession({
+    role: 'r',
+    phase: 'p',
+    pricing,
+    tracerProvider: otel.tracerProvider,
+    meterProvider: otel.meterProvider,
+  });
 }
 
 describe("runTurn(fn, { usage: 'auto' })", () => {
   it('reads usage and response facts from an OpenAI chat completion', async () => {
-    const turn = await agent().run((s) => s.runTurn(() => OPENAI_CHAT_CACHED, { model: 'gpt-4o', usage: 'auto' }));
+    const turn = await agent().run((s) =>
+      s.runTurn(() => OPENAI_CHAT_CACHED, { model: 'gpt-4o', usage: 'auto' }),
+    );
     const u = OPENAI_CHAT_CACHED.usage;
     const cached = u.prompt_tokens_details.cached_tokens;
     expect(turn.usage.toDict()).toEqual({
@@ -56,17 +69,25 @@ describe("runTurn(fn, { usage: 'auto' })", () => {
   });
 
   it('prices an Anthropic message with its cache reads and writes', async () => {
-    const turn = await agent().run((s) => s.runTurn(() => ANTHROPIC_MESSAGE_CACHED, { model: 'claude', usage: 'auto' }));
+    const turn = await agent().run((s) =>
+      s.runTurn(() => ANTHROPIC_MESSAGE_CACHED, { model: 'claude', usage: 'auto' }),
+    );
     const u = ANTHROPIC_MESSAGE_CACHED.usage;
     expect(turn.usage.inputTokens).toBe(u.input_tokens);
     expect(turn.usage.cacheReadTokens).toBe(u.cache_read_input_tokens);
     const expected =
-      (u.input_tokens * 3 + u.output_tokens * 15 + u.cache_read_input_tokens * 0.3 + u.cache_creation_input_tokens * 3.75) / 1e6;
+      (u.input_tokens * 3 +
+        u.output_tokens * 15 +
+        u.cache_read_input_tokens * 0.3 +
+        u.cache_creation_input_tokens * 3.75) /
+      1e6;
     expect(turn.costUsd).toBeCloseTo(expected, 12);
   });
 
   it('keeps the result and says clearly when the shape has no usage', async () => {
-    const turn = await agent().run((s) => s.runTurn(() => ({ text: 'hi', tokens: 5 }), { model: 'gpt-4o', usage: 'auto' }));
+    const turn = await agent().run((s) =>
+      s.runTurn(() => ({ text: 'hi', tokens: 5 }), { model: 'gpt-4o', usage: 'auto' }),
+    );
     expect(turn.result).toEqual({ text: 'hi', tokens: 5 });
     expect(turn.usage.isEmpty).toBe(true);
     expect(turn.usageError?.name).toBe('UsageDetectionError');

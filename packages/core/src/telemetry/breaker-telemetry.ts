@@ -5,6 +5,7 @@ import { instrumentsFor, observeBreakerState } from './instruments.js';
 import {
   ATTR_AGENTRACE_CIRCUIT_BREAKER_FROM,
   ATTR_AGENTRACE_CIRCUIT_BREAKER_NAME,
+  ATTR_AGENTRACE_CIRCUIT_BREAKER_ORIGIN,
   ATTR_AGENTRACE_CIRCUIT_BREAKER_STATE,
 } from './semconv.js';
 
@@ -25,6 +26,8 @@ export function observeBreakerTelemetry(breaker: CircuitBreaker, meterProvider?:
         [ATTR_AGENTRACE_CIRCUIT_BREAKER_NAME]: change.name,
         [ATTR_AGENTRACE_CIRCUIT_BREAKER_FROM]: change.from,
         [ATTR_AGENTRACE_CIRCUIT_BREAKER_STATE]: change.to,
+        // Every process reports a fleet transition; filtering on origin="local" counts each once.
+        ...(change.shared && { [ATTR_AGENTRACE_CIRCUIT_BREAKER_ORIGIN]: change.origin }),
       }),
     ),
   );

@@ -1,21 +1,35 @@
-import type { Counter, Histogram, Meter, MeterProvider, ObservableGauge } from '@opentelemetry/api';
+import type {
+  Attributes,
+  Counter,
+  Histogram,
+  Meter,
+  MeterProvider,
+  ObservableCounter,
+  ObservableGauge,
+} from '@opentelemetry/api';
 import { metrics } from '@opentelemetry/api';
 import { VERSION } from '../version.js';
 import {
   ATTR_AGENTRACE_CIRCUIT_BREAKER_NAME,
   GEN_AI_DURATION_BUCKETS,
   GEN_AI_TOKEN_USAGE_BUCKETS,
+  METRIC_AGENTRACE_BUDGET_DECISIONS,
   METRIC_AGENTRACE_BUDGET_EXCEEDED,
+  METRIC_AGENTRACE_BUDGET_RECONCILED,
   METRIC_AGENTRACE_CIRCUIT_BREAKER_STATE,
   METRIC_AGENTRACE_CIRCUIT_BREAKER_TRANSITIONS,
   METRIC_AGENTRACE_COST,
+  METRIC_AGENTRACE_RATE_LIMIT_DECISIONS,
+  METRIC_AGENTRACE_RATE_LIMIT_WAIT,
   METRIC_AGENTRACE_RECOVERY_ATTEMPTS,
   METRIC_AGENTRACE_SESSIONS,
+  METRIC_AGENTRACE_STATE_STORE_UNAVAILABLE,
   METRIC_AGENTRACE_TOOL_CALLS,
   METRIC_AGENTRACE_TOOL_DURATION,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  RATE_LIMIT_WAIT_BUCKETS,
 } from './semconv.js';
 
 /** Instrumentation scope name of every span and metric agentrace emits. */
@@ -32,7 +46,14 @@ export interface Instruments {
   readonly tokenUsage: Histogram;
   readonly operationDuration: Histogram;
   readonly timeToFirstChunk: Histogram;
-  readonly cost: Counter;
+  /** Observed from {@link Instruments.addCost}'s running totals at collection: no SDK work per turn. */
+  readonly cost: ObservableCounter;
+  /**
+   * Adds to the cost counter's series `key` (attributes `attributes`, which must not change for that key).
+   * Running totals are kept here and reported when the reader collects, so a turn costs a Map update instead
+   * of a synchronous SDK measurement (whose attribute hashing dominates a turn's metric cost).
+   */
+  addCost(key: string, attributes: Attributes, usd: number): void;
   readonly recoveryAttempts: Counter;
   readonly breakerTransitions: Counter;
   readonly breakerState: ObservableGauge;
@@ -40,9 +61,21 @@ export interface Instruments {
   readonly toolCalls: Counter;
   readonly toolDuration: Histogram;
   readonly budgetExceeded: Counter;
+  // --- shared state (breakers, budgets and rate limits on a state store) ---
+  readonly budgetDecisions: Counter;
+  readonly budgetReconciled: Counter;
+  readonly rateLimitDecisions: Counter;
+  readonly rateLimitWait: Histogram;
+  readonly stateStoreUnavailable: Counter;
 }
 
+// Cost series kept per meter provider before they fold into one overflow series (the SDK's default limit).
+const MAX_COST_SERIES = 2000;
+const OVERFLOW_KEY = '\u0000overflow';
+const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+
 function create(meter: Meter): Instruments {
+  const costTotals = new Map<string, { attributes: Attributes; total: number }>();
   const instruments: Instruments = {
     meter,
     tokenUsage: meter.createHistogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
@@ -60,10 +93,16 @@ function create(meter: Meter): Instruments {
       unit: 's',
       advice: { explicitBucketBoundaries: [...GEN_AI_DURATION_BUCKETS] },
     }),
-    cost: meter.createCounter(METRIC_AGENTRACE_COST, {
+    cost: meter.createObservableCounter(METRIC_AGENTRACE_COST, {
       description: 'Cost of model calls in US dollars, from the price table in effect',
       unit: '{USD}',
     }),
+    addCost(key, attributes, usd) {
+      const series = costTotals.get(key);
+      if (series) series.total += usd;
+      else if (costTotals.size < MAX_COST_SERIES) costTotals.set(key, { attributes, total: usd });
+      else instruments.addCost(OVERFLOW_KEY, OVERFLOW_ATTRIBUTES, usd);
+    },
     recoveryAttempts: meter.createCounter(METRIC_AGENTRACE_RECOVERY_ATTEMPTS, {
       description: 'Recovery records (attempted, succeeded, failed, escalated) by failure scenario',
       unit: '{attempt}',
@@ -93,7 +132,33 @@ function create(meter: Meter): Instruments {
       description: 'Turns that ended with the session over its budget',
       unit: '{turn}',
     }),
+    // --- shared state (breakers, budgets and rate limits on a state store) ---
+    budgetDecisions: meter.createCounter(METRIC_AGENTRACE_BUDGET_DECISIONS, {
+      description: 'Shared-budget decisions before model calls: reserved or refused',
+      unit: '{decision}',
+    }),
+    budgetReconciled: meter.createCounter(METRIC_AGENTRACE_BUDGET_RECONCILED, {
+      description:
+        'Spend recorded while the state store was unavailable, written to it when it answered again',
+      unit: '{USD}',
+    }),
+    rateLimitDecisions: meter.createCounter(METRIC_AGENTRACE_RATE_LIMIT_DECISIONS, {
+      description: 'Rate-limit decisions before model calls: admitted, delayed or rejected',
+      unit: '{decision}',
+    }),
+    rateLimitWait: meter.createHistogram(METRIC_AGENTRACE_RATE_LIMIT_WAIT, {
+      description: 'Time model calls waited for a rate limit before running (0 when admitted at once)',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...RATE_LIMIT_WAIT_BUCKETS] },
+    }),
+    stateStoreUnavailable: meter.createCounter(METRIC_AGENTRACE_STATE_STORE_UNAVAILABLE, {
+      description: 'Decisions made without the state store (it could not answer): on local state or refused',
+      unit: '{decision}',
+    }),
   };
+  instruments.cost.addCallback((result) => {
+    for (const { attributes, total } of costTotals.values()) result.observe(total, attributes);
+  });
   instruments.breakerState.addCallback((result) => {
     for (const ref of observedBreakers) {
       const breaker = ref.deref();

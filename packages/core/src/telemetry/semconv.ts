@@ -160,3 +160,36 @@ export const METRIC_AGENTRACE_TOOL_CALLS = 'agentrace.tool.calls';
 export const METRIC_AGENTRACE_TOOL_DURATION = 'agentrace.tool.duration';
 export const METRIC_AGENTRACE_BUDGET_EXCEEDED = 'agentrace.budget.exceeded';
 
+// --- shared state: fleet-wide breakers, budgets and rate limits (state stores, @agentrace/redis) ---
+/** Whether a breaker transition was decided on state shared through a store (fleet-wide). */
+export const ATTR_AGENTRACE_CIRCUIT_BREAKER_SHARED = 'agentrace.circuit_breaker.shared';
+/** Of a shared breaker's transition: `local` (this process made it) or `remote` (another process did). */
+export const ATTR_AGENTRACE_CIRCUIT_BREAKER_ORIGIN = 'agentrace.circuit_breaker.origin';
+export const ATTR_AGENTRACE_BUDGET_NAME = 'agentrace.budget.name';
+export const ATTR_AGENTRACE_BUDGET_KEY = 'agentrace.budget.key';
+export const ATTR_AGENTRACE_BUDGET_RESERVED_USD = 'agentrace.budget.reserved_usd';
+export const ATTR_AGENTRACE_BUDGET_IN_FLIGHT_USD = 'agentrace.budget.in_flight_usd';
+export const ATTR_AGENTRACE_BUDGET_OUTCOME = 'agentrace.budget.outcome';
+export const ATTR_AGENTRACE_RATE_LIMIT_NAME = 'agentrace.rate_limit.name';
+export const ATTR_AGENTRACE_RATE_LIMIT_OUTCOME = 'agentrace.rate_limit.outcome';
+export const ATTR_AGENTRACE_RATE_LIMIT_WAIT_MS = 'agentrace.rate_limit.wait_ms';
+export const ATTR_AGENTRACE_RATE_LIMIT_RETRY_AFTER_MS = 'agentrace.rate_limit.retry_after_ms';
+export const ATTR_AGENTRACE_RATE_LIMIT_LIMIT = 'agentrace.rate_limit.limit';
+export const ATTR_AGENTRACE_RATE_LIMIT_TOKENS = 'agentrace.rate_limit.tokens';
+export const ATTR_AGENTRACE_STATE_STORE_KIND = 'agentrace.state_store.kind';
+export const ATTR_AGENTRACE_STATE_STORE_CONSUMER = 'agentrace.state_store.consumer';
+export const ATTR_AGENTRACE_STATE_STORE_POLICY = 'agentrace.state_store.policy';
+export const EVENT_AGENTRACE_BUDGET_RESERVED = 'agentrace.budget.reserved';
+export const EVENT_AGENTRACE_BUDGET_REFUSED = 'agentrace.budget.refused';
+export const EVENT_AGENTRACE_RATE_LIMIT_DELAYED = 'agentrace.rate_limit.delayed';
+export const EVENT_AGENTRACE_RATE_LIMIT_REJECTED = 'agentrace.rate_limit.rejected';
+export const EVENT_AGENTRACE_STATE_STORE_UNAVAILABLE = 'agentrace.state_store.unavailable';
+export const METRIC_AGENTRACE_BUDGET_DECISIONS = 'agentrace.budget.decisions';
+export const METRIC_AGENTRACE_BUDGET_RECONCILED = 'agentrace.budget.reconciled';
+export const METRIC_AGENTRACE_RATE_LIMIT_DECISIONS = 'agentrace.rate_limit.decisions';
+export const METRIC_AGENTRACE_RATE_LIMIT_WAIT = 'agentrace.rate_limit.wait';
+export const METRIC_AGENTRACE_STATE_STORE_UNAVAILABLE = 'agentrace.state_store.unavailable';
+/** Bucket boundaries (seconds) for `agentrace.rate_limit.wait`: most waits are short, a few reach the cap. */
+export const RATE_LIMIT_WAIT_BUCKETS: readonly number[] = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];

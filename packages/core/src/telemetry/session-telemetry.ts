@@ -97,6 +97,21 @@ export function markError(span: Span, err: unknown, errorType: string, maxLength
   recordException(span, err, maxLength);
 }
 
+/** The attribute sets of one model call's metric points (shared between calls of the same shape). */
+export interface MetricAttributeSet {
+  /** Identifies the set (its series) within a meter provider: agent, operation, provider, models, error type. */
+  readonly key: string;
+  /** Operation, provider, request/response model, agent (and `error.type` on failure). */
+  readonly base: Attributes;
+  /** `base` with `gen_ai.token.type=input`. */
+  readonly input: Attributes;
+  /** `base` with `gen_ai.token.type=output`. */
+  readonly output: Attributes;
+}
+
+// Distinct call shapes (operation × provider × model × response model × error type) cached per session.
+const MAX_METRIC_SETS = 256;
+
 /** What a session span is started with. */
 export interface SessionSpanInit {
   role: string;
@@ -143,6 +158,9 @@ export class SessionTelemetry {
   readonly agentName: string;
   readonly #meterProvider: MeterProvider | undefined;
   readonly #startMs: number;
+  readonly #metricSets = new Map<string, MetricAttributeSet>();
+  // Consecutive turns nearly always share a shape: checking the last one avoids building the key string.
+  #lastSet: { shape: readonly (string | undefined)[]; set: MetricAttributeSet } | undefined;
 
   constructor(init: SessionSpanInit, options: TelemetryOptions & { captureContent: boolean }) {
     this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
@@ -181,6 +199,62 @@ export class SessionTelemetry {
       NOOP_SPAN,
     );
     this.context = trace.setSpan(parent === ROOT_CONTEXT ? ROOT_CONTEXT : parent, this.span);
+  }
+
+  /**
+   * The metric attribute sets of a model call, built once per distinct call shape and then shared: the SDK
+   * hashes the attributes of every point, but building (and collecting) five fresh objects per turn on top of
+   * that is avoidable. The sets are frozen because the SDK keeps the first object of each series as its key.
+   */
+  metricSet(
+    operation: string,
+    provider: string | undefined,
+    model: string | undefined,
+    responseModel: string | undefined,
+    errorType: string | undefined,
+  ): MetricAttributeSet {
+    const last = this.#lastSet;
+    if (
+      last !== undefined &&
+      last.shape[0] === operation &&
+      last.shape[1] === provider &&
+      last.shape[2] === model &&
+      last.shape[3] === responseModel &&
+      last.shape[4] === errorType
+    ) {
+      return last.set;
+    }
+    const set = this.#metricSetFor(operation, provider, model, responseModel, errorType);
+    this.#lastSet = { shape: [operation, provider, model, responseModel, errorType], set };
+    return set;
+  }
+
+  #metricSetFor(
+    operation: string,
+    provider: string | undefined,
+    model: string | undefined,
+    responseModel: string | undefined,
+    errorType: string | undefined,
+  ): MetricAttributeSet {
+    // The agent's name is part of the key: cost totals are shared by every session of a meter provider.
+    const key = `${this.agentName}\u0000${operation}\u0000${provider ?? ''}\u0000${model ?? ''}\u0000${responseModel ?? ''}\u0000${errorType ?? ''}`;
+    let set = this.#metricSets.get(key);
+    if (set) return set;
+    const base: Attributes = { [sc.ATTR_GEN_AI_OPERATION_NAME]: operation };
+    if (provider !== undefined) base[sc.ATTR_GEN_AI_PROVIDER_NAME] = provider;
+    if (model !== undefined) base[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
+    if (responseModel !== undefined) base[sc.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
+    base[sc.ATTR_GEN_AI_AGENT_NAME] = this.agentName;
+    if (errorType !== undefined) base[ATTR_ERROR_TYPE] = errorType;
+    set = Object.freeze({
+      key,
+      base: Object.freeze(base),
+      input: Object.freeze({ ...base, [sc.ATTR_GEN_AI_TOKEN_TYPE]: sc.GEN_AI_TOKEN_TYPE_VALUE_INPUT }),
+      output: Object.freeze({ ...base, [sc.ATTR_GEN_AI_TOKEN_TYPE]: sc.GEN_AI_TOKEN_TYPE_VALUE_OUTPUT }),
+    });
+    // Bounded like the metric series themselves; past the bound a set is built per call and not kept.
+    if (this.#metricSets.size < MAX_METRIC_SETS) this.#metricSets.set(key, set);
+    return set;
   }
 
   /** The instruments of the configured meter provider (or the global one as it is now). */
@@ -298,6 +372,17 @@ export class SessionTelemetry {
   }
 }
 
+/** A model-call span's start attributes, built in one object (this runs once per turn). */
+function turnStartAttributes(init: TurnSpanInit, agentName: string): Attributes {
+  const attrs: Attributes = { [sc.ATTR_GEN_AI_OPERATION_NAME]: init.operation };
+  if (init.provider !== undefined) attrs[sc.ATTR_GEN_AI_PROVIDER_NAME] = init.provider;
+  if (init.model !== undefined) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = init.model;
+  attrs[sc.ATTR_GEN_AI_AGENT_NAME] = agentName;
+  attrs[sc.ATTR_AGENTRACE_TURN_NUMBER] = init.turnNumber;
+  if (init.attributes !== undefined) Object.assign(attrs, init.attributes);
+  return attrs;
+}
+
 /** Telemetry of one model call (turn). */
 export class TurnTelemetry {
   readonly span: Span;
@@ -318,16 +403,7 @@ export class TurnTelemetry {
           init.name ?? (init.model ? `${init.operation} ${init.model}` : init.operation),
           {
             kind: init.kind ?? SpanKind.CLIENT,
-            attributes: {
-              ...defined({
-                [sc.ATTR_GEN_AI_OPERATION_NAME]: init.operation,
-                [sc.ATTR_GEN_AI_PROVIDER_NAME]: init.provider,
-                [sc.ATTR_GEN_AI_REQUEST_MODEL]: init.model,
-                [sc.ATTR_GEN_AI_AGENT_NAME]: session.agentName,
-                [sc.ATTR_AGENTRACE_TURN_NUMBER]: init.turnNumber,
-              }),
-              ...init.attributes,
-            },
+            attributes: turnStartAttributes(init, session.agentName),
           },
           parent,
         ),
@@ -366,11 +442,10 @@ export class TurnTelemetry {
   setUsageAttributes(usage: UsageCounts, costUsd: number, costSource: string | undefined): void {
     guard('turn usage attributes', () => {
       if (!this.span.isRecording()) return;
-      this.span.setAttributes({
-        ...usageAttributes(usage),
-        [sc.ATTR_AGENTRACE_USAGE_COST]: costUsd,
-        ...(costSource !== undefined && { [sc.ATTR_AGENTRACE_COST_SOURCE]: costSource }),
-      });
+      const attrs = usageAttributes(usage);
+      attrs[sc.ATTR_AGENTRACE_USAGE_COST] = costUsd;
+      if (costSource !== undefined) attrs[sc.ATTR_AGENTRACE_COST_SOURCE] = costSource;
+      this.span.setAttributes(attrs);
     });
   }
 
@@ -384,16 +459,20 @@ export class TurnTelemetry {
     this.setUsageAttributes(usage, costUsd, costSource);
     guard('turn usage', () => {
       const instruments = this.#session.instruments();
-      const attrs = this.metricAttributes(responseModel);
-      instruments.tokenUsage.record(usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens, {
-        ...attrs,
-        [sc.ATTR_GEN_AI_TOKEN_TYPE]: sc.GEN_AI_TOKEN_TYPE_VALUE_INPUT,
-      });
-      instruments.tokenUsage.record(usage.outputTokens, {
-        ...attrs,
-        [sc.ATTR_GEN_AI_TOKEN_TYPE]: sc.GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
-      });
-      instruments.cost.add(costUsd, attrs);
+      const init = this.#init;
+      const set = this.#session.metricSet(
+        init.operation,
+        init.provider,
+        init.model,
+        responseModel,
+        undefined,
+      );
+      instruments.tokenUsage.record(
+        usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens,
+        set.input,
+      );
+      instruments.tokenUsage.record(usage.outputTokens, set.output);
+      instruments.addCost(set.key, set.base, costUsd);
     });
   }
 
@@ -432,9 +511,17 @@ export class TurnTelemetry {
     guard('end model-call span', () => this.span.end(end));
     if (!recordDuration || this.#init.recordDuration === false) return;
     guard('operation duration', () => {
-      const attrs = this.metricAttributes(responseModel);
-      if (errorType !== undefined) attrs[ATTR_ERROR_TYPE] = errorType;
-      this.#session.instruments().operationDuration.record((performance.now() - this.#start) / 1000, attrs);
+      const init = this.#init;
+      const set = this.#session.metricSet(
+        init.operation,
+        init.provider,
+        init.model,
+        responseModel,
+        errorType,
+      );
+      this.#session
+        .instruments()
+        .operationDuration.record((performance.now() - this.#start) / 1000, set.base);
     });
   }
 }
