@@ -4,7 +4,7 @@
  * The model here is SIMULATED (no network, no API key): it returns canned answers with made-up token counts,
  * and fails on purpose where noted, so the run shows classification, recovery records and the breaker.
  *
- * Run from the repository root: `npx -y pnpm@12.21.0 install && npx -y pnpm@12.21.0 quickstart`.
+ * Run from the repository root: `npx -y pnpm@10.34.9 install && npx -y pnpm@10.34.9 quickstart`.
  */
 import {
   AgentSession,

@@ -6,7 +6,7 @@
  * tree and a cost table are printed to the terminal; set OTEL_EXPORTER_OTLP_ENDPOINT to send them to one.
  *
  * It talks to a SIMULATED OpenAI endpoint on loopback (fake-openai-server.ts), so it runs without an API key.
- * Run from the repository root: `npx -y pnpm@12.21.0 example:drop-in`.
+ * Run from the repository root: `npx -y pnpm@10.34.9 example:drop-in`.
  */
 import { AgentSession } from '@agentrace/core';
 import { setupTelemetry } from '@agentrace/otel-exporter';

@@ -5,7 +5,7 @@
  * session's breaker, iteration cap and budget around it. The agentrace lines are marked `// agentrace`.
  *
  * It talks to a SIMULATED OpenAI endpoint on loopback (fake-openai-server.ts), so it runs without an API key.
- * Run from the repository root: `npx -y pnpm@12.21.0 example:ai-sdk`.
+ * Run from the repository root: `npx -y pnpm@10.34.9 example:ai-sdk`.
  */
 import { agentraceMiddleware } from '@agentrace/ai-sdk'; // agentrace
 import { AgentSession } from '@agentrace/core'; // agentrace

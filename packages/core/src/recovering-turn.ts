@@ -280,8 +280,9 @@ export async function runRecoveringTurn<T>(
         turn.setAttributes({
           [sc.ATTR_AGENTRACE_TURN_ATTEMPTS]: attempt,
           [sc.ATTR_AGENTRACE_TURN_OUTCOME]: attempt > 1 ? 'recovered' : 'ok',
-          [sc.ATTR_GEN_AI_PROVIDER_NAME]: provider,
         });
+        // The turn's span and duration metric name the provider that served it.
+        if (provider !== undefined) turn.setProvider(provider);
         return {
           ok: true,
           result,
@@ -410,7 +411,8 @@ export async function runRecoveringTurn<T>(
           switch (step) {
             case RecoveryStep.RETRY_WITH_BACKOFF: {
               const hinted = retryAfterMs(failure);
-              const delay =
+              // Whole milliseconds: jitter gives fractions nobody can wait for or read in a trace.
+              const delay = Math.round(
                 hinted !== undefined
                   ? Math.min(hinted, policy.retryAfterCapMs)
                   : backoffDelay(used + 1, {
@@ -419,7 +421,8 @@ export async function runRecoveringTurn<T>(
                       jitter: policy.jitter,
                       ...(prevDelay > 0 && { prevDelayMs: prevDelay }),
                       ...(policy.random && { random: policy.random }),
-                    });
+                    }),
+              );
               backoffMs = (backoffMs ?? 0) + delay;
               prevDelay = delay;
               plan.push({

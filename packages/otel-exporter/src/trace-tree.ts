@@ -55,7 +55,7 @@ export function renderTraceTree(spans: readonly ReadableSpan[], opts: TraceTreeO
       ...span.events
         .filter((e) => describeEvent(e, opts.style) !== undefined && !repeatedBelow(e, kids))
         .map((e) => ({ at: e.time, event: e })),
-    ].sort((a, b) => compareHr(a.at, b.at));
+    ].sort(byTimeEventsFirst);
     const extra = linkLines(span, opts);
     const shown = elide(entries, maxChildren);
     const total = extra.length + shown.length;
@@ -111,6 +111,18 @@ function elide(entries: Entry[], max: number): Array<Entry | number> {
   if (entries.length <= max) return entries;
   const head = max - TAIL_KEPT - 1;
   return [...entries.slice(0, head), entries.length - head - TAIL_KEPT, ...entries.slice(-TAIL_KEPT)];
+}
+
+// A span event and a child span stamped this close together happened in that order at one instant (an event
+// announcing what the next span does): span start times and event times are anchored slightly differently.
+const SAME_INSTANT_NS = 1_000_000;
+
+/** Chronological, but an event within a millisecond of a child span's start comes first. */
+function byTimeEventsFirst(a: { at: HrTime; event?: unknown }, b: { at: HrTime; event?: unknown }): number {
+  const delta = (a.at[0] - b.at[0]) * 1e9 + (a.at[1] - b.at[1]);
+  const aEvent = a.event !== undefined;
+  if (aEvent !== (b.event !== undefined) && Math.abs(delta) < SAME_INSTANT_NS) return aEvent ? -1 : 1;
+  return delta;
 }
 
 function compareHr(a: HrTime, b: HrTime): number {

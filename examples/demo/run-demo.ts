@@ -1,0 +1,388 @@
+import { CircuitBreaker, type Disposable, ValidationError, VERSION } from '@agentrace/core';
+import {
+  type CostSummary,
+  createStyle,
+  type DroppedTelemetryCounts,
+  type PrometheusOptions,
+  renderCostTable,
+  type SetupTelemetryOptions,
+  setupTelemetry,
+  type TelemetryEnv,
+  type TelemetryHandle,
+  type TerminalOutput,
+} from '@agentrace/otel-exporter';
+import { costBreakdown } from '@agentrace/pricing';
+import { type BreakerTransition, type Highlight, highlightsOf } from './highlights.js';
+import { Narrator } from './narrator.js';
+import { seededRandom } from './random.js';
+import {
+  type RoundReport,
+  runResearchWorkflow,
+  SIMULATED_ANTHROPIC,
+  SIMULATED_OPENAI,
+  topicFor,
+} from './research-workflow.js';
+import type { BreakerStore } from './shared-state.js';
+import { SimulatedClock } from './simulated-clock.js';
+import { SimulatedProvider } from './simulated-provider.js';
+import { SimulatedTools } from './simulated-tools.js';
+
+/** `service.name` of the demo's telemetry (the Grafana dashboard's Jaeger panel searches for it). */
+export const DEMO_SERVICE_NAME = 'agentrace-demo';
+/** The seed used when none is given. */
+export const DEFAULT_SEED = 42;
+/** Where the demo serves Prometheus metrics when it exports to a collector (the stack's scrape target). */
+export const DEFAULT_PROMETHEUS_PORT = 9464;
+/** How long each round waits for Prometheus to scrape it (ms) before the demo stops waiting. */
+export const DEFAULT_SCRAPE_TIMEOUT_MS = 30_000;
+/** Rounds at most: the demo is a demo, not a load generator. */
+export const MAX_RUNS = 1000;
+
+/** Options of {@link runDemo}. Every one is optional. */
+export interface DemoOptions {
+  /** Fixes every random choice of the run (latencies, tokens, tool results, recovery jitter). Default 42. */
+  seed?: number;
+  /** Rounds of the workflow, back to back in one process (default 1); the breakers live across rounds. */
+  runs?: number;
+  /** Where the commentary, trace tree and cost table go (default stdout). Colour only when it is a TTY. */
+  output?: TerminalOutput;
+  /** The `OTEL_*` variables telemetry is configured from (default `process.env`). */
+  env?: TelemetryEnv;
+  /**
+   * Serve a Prometheus scrape endpoint, and after each round wait (up to `scrapeTimeoutMs`) until it has been
+   * scraped. Default: on, at port 9464, when traces go to a collector (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), since that is how the docker-compose stack collects metrics; off otherwise.
+   */
+  prometheus?: boolean | PrometheusOptions;
+  /** How long a round waits for a scrape (ms, default 30 000). After one wait times out, later rounds do not wait. */
+  scrapeTimeoutMs?: number;
+  /** Stops the run: in-flight calls are aborted, the agents end cancelled, telemetry is flushed. */
+  signal?: AbortSignal;
+  /**
+   * Share the breakers' state through this store (`RedisStateStore` from `@agentrace/redis`; see
+   * `connectSharedState`): every demo process on the same store then sees one circuit per simulated provider.
+   * Shared breakers judge time by the store's clock, so when a circuit half-opens depends on real time.
+   */
+  breakerStore?: BreakerStore;
+  /** More `setupTelemetry` options (span processors, metric readers, `warn`, `color`, …). */
+  telemetry?: Omit<SetupTelemetryOptions, 'output' | 'env' | 'prometheus'>;
+}
+
+/** What {@link runDemo} returns: everything the run recorded, for a caller (or a test) to check. */
+export interface DemoResult {
+  readonly seed: number;
+  readonly rounds: readonly RoundReport[];
+  /** Every breaker transition, in order. */
+  readonly transitions: readonly BreakerTransition[];
+  /** The cost table: agentrace's metrics summed per agent and model (the figures printed at the end). */
+  readonly costs: CostSummary;
+  /** What the demo promises to show, and whether this run did. */
+  readonly highlights: readonly Highlight[];
+  /** Where traces went: `console` (terminal), and the OTLP URL when exported. */
+  readonly traces: { readonly exporters: readonly string[]; readonly url: string | undefined };
+  /** The Prometheus endpoint's URL, when one was served. */
+  readonly metricsUrl: string | undefined;
+  /** Completed scrapes of that endpoint. */
+  readonly scrapes: number;
+  /** Telemetry lost on the way (an unreachable collector); the run itself is unaffected. */
+  readonly dropped: DroppedTelemetryCounts;
+}
+
+function integer(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ValidationError({ field, value, expected: `an integer from ${min} to ${max}` });
+  }
+  return value;
+}
+
+/** The Prometheus option the demo hands to `setupTelemetry`, and whether metrics should also go to OTLP. */
+function prometheusChoice(
+  option: DemoOptions['prometheus'],
+  exporting: boolean,
+): PrometheusOptions | undefined {
+  if (option === undefined) return exporting ? { port: DEFAULT_PROMETHEUS_PORT } : undefined;
+  if (option === false) return undefined;
+  if (option === true) return { port: DEFAULT_PROMETHEUS_PORT };
+  if (typeof option !== 'object' || option === null) {
+    throw new ValidationError({
+      field: 'prometheus',
+      value: option,
+      expected: 'a boolean or { port, host, path }',
+    });
+  }
+  return option;
+}
+
+function telemetryOptions(
+  opts: DemoOptions,
+  env: TelemetryEnv,
+  seed: number,
+  output: TerminalOutput,
+): SetupTelemetryOptions {
+  const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  const prometheus = prometheusChoice(opts.prometheus, exporting);
+  return {
+    serviceName: DEMO_SERVICE_NAME,
+    serviceVersion: VERSION,
+    resourceAttributes: { 'agentrace.demo.simulated': true, 'agentrace.demo.seed': seed },
+    env,
+    output,
+    // Jaeger takes OTLP traces but not metrics: when exporting to the stack, metrics are scraped instead.
+    ...(exporting && prometheus && env.OTEL_METRICS_EXPORTER === undefined && { metrics: [] }),
+    ...(prometheus && { prometheus }),
+    // A short job should not hang for the default 10 s on a collector that is not there.
+    ...(env.OTEL_EXPORTER_OTLP_TIMEOUT === undefined && { exportTimeoutMs: 3000 }),
+    ...opts.telemetry,
+  };
+}
+
+/**
+ * The breakers of the two simulated providers, shared by every agent and round: on the simulation's clock, or on
+ * a store's state (and clock) when one is given.
+ */
+function createBreakers(
+  clock: SimulatedClock,
+  store: BreakerStore | undefined,
+): Record<string, CircuitBreaker> {
+  const shared = store ? { store, syncIntervalMs: 100, probeLeaseMs: 5000 } : { clock: () => clock.now() };
+  return {
+    // Two failures in a row open it; 300 ms later a probe may try again.
+    [SIMULATED_OPENAI]: new CircuitBreaker({
+      name: SIMULATED_OPENAI,
+      failureThreshold: 2,
+      recoveryTimeoutMs: 300,
+      ...shared,
+    }),
+    [SIMULATED_ANTHROPIC]: new CircuitBreaker({
+      name: SIMULATED_ANTHROPIC,
+      failureThreshold: 3,
+      recoveryTimeoutMs: 300,
+      ...shared,
+    }),
+  };
+}
+
+function banner(
+  narrator: Narrator,
+  seed: number,
+  runs: number,
+  telemetry: TelemetryHandle,
+  store: BreakerStore | undefined,
+  serving: boolean,
+): void {
+  const { style } = narrator;
+  const source = costBreakdown('gpt-4o', {
+    inputTokens: 1,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+  }).source;
+  narrator.line(style.bold(`agentrace demo · seed ${seed} · ${runs} round${runs === 1 ? '' : 's'}`));
+  narrator.line(
+    style.yellow(
+      `SIMULATED model providers: "${SIMULATED_OPENAI}" and "${SIMULATED_ANTHROPIC}" stand in for OpenAI and Anthropic.`,
+    ),
+  );
+  narrator.line(
+    style.dim(
+      'Nothing leaves this machine and no API key is used. Responses and token counts are made up (from the seed),\n' +
+        `the faults are injected on purpose; the prices are real (${source}, @pydantic/genai-prices).`,
+    ),
+  );
+  const { traces, metrics } = telemetry.config;
+  const where = [
+    traces.url
+      ? `traces → ${traces.url}`
+      : traces.exporters.includes('console')
+        ? 'trace tree below'
+        : undefined,
+    metrics.url ? `metrics → ${metrics.url}` : undefined,
+    telemetry.prometheus && serving ? `metrics served at ${telemetry.prometheus.url}` : undefined,
+    metrics.exporters.includes('console') ? 'cost table at the end' : undefined,
+  ].filter((s) => s !== undefined);
+  narrator.line(style.dim(`Telemetry: ${where.join(', ')}`));
+  narrator.line(
+    style.dim(
+      store
+        ? `Circuit breakers: shared through a ${store.kind} state store (every demo process on it sees the same circuits)`
+        : 'Circuit breakers: in this process, on the simulation clock',
+    ),
+  );
+  narrator.line();
+}
+
+/**
+ * Runs the demo: rounds of a researcher → writer → editor workflow against simulated model providers, with
+ * injected faults (a 429 with Retry-After, a stalled call, a 503 that opens a circuit, a permission denial, a
+ * guardrail block, a budget overrun), traced and measured through `setupTelemetry`. Prints the commentary, the
+ * trace tree (or exports it) and the cost table; returns what was recorded.
+ *
+ * @example
+ * ```ts
+ * const result = await runDemo({ seed: 7 });
+ * console.log(result.costs.total.costUsd, result.highlights.every((h) => h.shown));
+ * ```
+ * @throws {ValidationError} a bad option (the field is named).
+ */
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new ValidationError({ field: 'options', value: opts, expected: 'an options object' });
+  }
+  const seed = integer('seed', opts.seed ?? DEFAULT_SEED, 0, Number.MAX_SAFE_INTEGER);
+  const runs = integer('runs', opts.runs ?? 1, 1, MAX_RUNS);
+  const scrapeTimeoutMs = integer(
+    'scrapeTimeoutMs',
+    opts.scrapeTimeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS,
+    1,
+    600_000,
+  );
+  const output: TerminalOutput = opts.output ?? process.stdout;
+  if (typeof output?.write !== 'function') {
+    throw new ValidationError({ field: 'output', value: output, expected: 'a stream with write()' });
+  }
+  const env = opts.env ?? process.env;
+  const random = seededRandom(seed);
+  const clock = new SimulatedClock();
+  const telemetry = setupTelemetry(telemetryOptions(opts, env, seed, output));
+  const breakers = createBreakers(clock, opts.breakerStore);
+  const narrator = new Narrator(output, createStyle(telemetry.config.color));
+  const transitions: BreakerTransition[] = [];
+  const rounds: RoundReport[] = [];
+  let round = 0;
+  const subscriptions: Disposable[] = Object.values(breakers).map((breaker) =>
+    breaker.onStateChange((change) => {
+      transitions.push({ round, breaker: change.name, from: change.from, to: change.to });
+      const text = `⚡ circuit ${change.name}: ${change.from} → ${change.to}`;
+      narrator.detail(change.to === 'open' ? narrator.style.red(text) : narrator.style.green(text));
+    }),
+  );
+
+  try {
+    // The endpoint's URL (its port, when 0 was asked for) is known once it listens; a taken port was reported.
+    const endpointReady = telemetry.prometheus
+      ? await telemetry.prometheus.ready().then(
+          () => true,
+          () => false,
+        )
+      : false;
+    banner(narrator, seed, runs, telemetry, opts.breakerStore, endpointReady);
+    let awaitScrapes = endpointReady;
+    for (round = 1; round <= runs; round++) {
+      opts.signal?.throwIfAborted();
+      const stream = random.fork(`round-${round}`);
+      const providers = {
+        [SIMULATED_OPENAI]: new SimulatedProvider({
+          name: SIMULATED_OPENAI,
+          style: 'openai',
+          random: stream.fork(SIMULATED_OPENAI),
+          clock,
+        }),
+        [SIMULATED_ANTHROPIC]: new SimulatedProvider({
+          name: SIMULATED_ANTHROPIC,
+          style: 'anthropic',
+          random: stream.fork(SIMULATED_ANTHROPIC),
+          clock,
+          latencyMs: [25, 70],
+        }),
+      };
+      rounds.push(
+        await runResearchWorkflow({
+          round,
+          topic: topicFor(stream.fork('topic')),
+          random: stream,
+          clock,
+          providers,
+          tools: new SimulatedTools({ random: stream.fork('tools'), clock }),
+          breakers,
+          tracerProvider: telemetry.tracerProvider,
+          meterProvider: telemetry.meterProvider,
+          narrator,
+          ...(opts.signal && { signal: opts.signal }),
+        }),
+      );
+      narrator.line();
+      if (awaitScrapes && telemetry.prometheus) {
+        awaitScrapes = await waitForScrapes(telemetry.prometheus, narrator, {
+          // The last round waits for two scrapes: the second began after the first ended, so after the round did.
+          count: round === runs ? 2 : 1,
+          timeoutMs: scrapeTimeoutMs,
+          ...(opts.signal && { signal: opts.signal }),
+        });
+      }
+    }
+    if (!telemetry.config.metrics.exporters.includes('console')) {
+      const table = renderCostTable(await telemetry.costSummary(), {
+        style: narrator.style,
+        title: `Cost by agent and model (${DEMO_SERVICE_NAME})`,
+      });
+      if (table) narrator.line(table.trimEnd());
+    }
+  } finally {
+    for (const s of subscriptions) s.dispose();
+    // Shared breakers poll their store in the background; stop that so the process can exit.
+    for (const breaker of Object.values(breakers)) breaker.close();
+    await telemetry.shutdown();
+  }
+
+  const costs = await telemetry.costSummary();
+  const highlights = highlightsOf(rounds, transitions, costs);
+  printHighlights(narrator, highlights, rounds, telemetry);
+  return {
+    seed,
+    rounds,
+    transitions,
+    costs,
+    highlights,
+    traces: { exporters: telemetry.config.traces.exporters, url: telemetry.config.traces.url },
+    metricsUrl: telemetry.prometheus?.url,
+    scrapes: telemetry.prometheus?.scrapes ?? 0,
+    dropped: telemetry.dropped,
+  };
+}
+
+async function waitForScrapes(
+  endpoint: NonNullable<TelemetryHandle['prometheus']>,
+  narrator: Narrator,
+  opts: { count: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<boolean> {
+  narrator.line(narrator.style.dim(`  waiting for Prometheus to scrape ${endpoint.url} …`));
+  for (let i = 0; i < opts.count; i++) {
+    const scraped = await endpoint.waitForScrape({
+      timeoutMs: opts.timeoutMs,
+      ...(opts.signal && { signal: opts.signal }),
+    });
+    if (!scraped) {
+      narrator.line(
+        narrator.style.yellow(
+          `  no scrape of ${endpoint.url} within ${opts.timeoutMs} ms: is Prometheus running (docker compose up -d)? Not waiting again.`,
+        ),
+      );
+      return false;
+    }
+  }
+  narrator.line();
+  return true;
+}
+
+function printHighlights(
+  narrator: Narrator,
+  highlights: readonly Highlight[],
+  rounds: readonly RoundReport[],
+  telemetry: TelemetryHandle,
+): void {
+  const { style } = narrator;
+  narrator.line();
+  narrator.line(style.bold('What this run showed'));
+  for (const h of highlights) {
+    const mark = h.shown ? style.green('✓') : style.red('✗ missing');
+    narrator.line(`  ${mark} ${h.title}${h.evidence ? style.dim(`  (${h.evidence})`) : ''}`);
+  }
+  const url = telemetry.config.traces.url;
+  if (url) {
+    narrator.line();
+    narrator.line(
+      `Traces were exported to ${url}. In Jaeger (http://localhost:16686 with the docker-compose stack):`,
+    );
+    for (const r of rounds) narrator.line(`  round ${r.round}: http://localhost:16686/trace/${r.traceId}`);
+  }
+}
