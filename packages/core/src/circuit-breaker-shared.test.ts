@@ -1,4 +1,3 @@
-import { ValidationError } from '@agentrace/pricing';
 import { diag } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestTelemetry, type TestTelemetry } from '../../../test/helpers/otel.js';
@@ -16,6 +15,7 @@ import { InMemoryStateStore } from './in-memory-state-store.js';
 import { StateStoreUnavailableError } from './state-store.js';
 import { FlakyStore } from './test-helpers/flaky-store.js';
 import { manualClock } from './test-helpers/state-store-contract.js';
+import { validationFieldOf } from './test-helpers/validation.js';
 
 let otel: TestTelemetry;
 const made: CircuitBreaker[] = [];
@@ -462,15 +462,7 @@ describe('a shared breaker when its store is unavailable', () => {
 });
 
 describe('shared breaker options', () => {
-  const field = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (err) {
-      if (ValidationError.isInstance(err)) return err.field;
-      throw err;
-    }
-    return undefined;
-  };
+  const field = validationFieldOf;
   const store = new InMemoryStateStore();
   const custom: BreakerStrategy = { onSuccess() {}, onFailure: () => false, reset() {} };
 

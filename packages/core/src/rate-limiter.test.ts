@@ -1,4 +1,4 @@
-import { PriceTable, ValidationError } from '@agentrace/pricing';
+import { PriceTable } from '@agentrace/pricing';
 import { diag } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestTelemetry, type TestTelemetry } from '../../../test/helpers/otel.js';
@@ -7,6 +7,7 @@ import { InMemoryStateStore } from './in-memory-state-store.js';
 import { RateLimitExceededError, RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
 import { StateStoreUnavailableError } from './state-store.js';
 import { FlakyStore } from './test-helpers/flaky-store.js';
+import { validationFieldOf } from './test-helpers/validation.js';
 import type { TurnGateContext } from './turn-gate.js';
 import { UsageSnapshot } from './usage-snapshot.js';
 
@@ -323,15 +324,7 @@ describe('RateLimiter when the store is unavailable', () => {
 });
 
 describe('RateLimiter options', () => {
-  const field = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (err) {
-      if (ValidationError.isInstance(err)) return err.field;
-      throw err;
-    }
-    return undefined;
-  };
+  const field = validationFieldOf;
   const rule = { provider: 'openai', requests: 1 };
 
   it.each([

@@ -1,4 +1,4 @@
-import { PriceTable, ValidationError } from '@agentrace/pricing';
+import { PriceTable } from '@agentrace/pricing';
 import { diag } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestTelemetry, type TestTelemetry } from '../../../test/helpers/otel.js';
@@ -9,6 +9,7 @@ import type { AgentSessionOptions } from './session-config.js';
 import { SharedBudget, SharedBudgetExceededError } from './shared-budget.js';
 import { StateStoreUnavailableError } from './state-store.js';
 import { FlakyStore } from './test-helpers/flaky-store.js';
+import { validationFieldOf } from './test-helpers/validation.js';
 import type { TurnGateContext } from './turn-gate.js';
 import { BudgetExceededError } from './usage-tracker.js';
 
@@ -323,15 +324,7 @@ describe('SharedBudget when the store is unavailable', () => {
 });
 
 describe('SharedBudget options', () => {
-  const field = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (err) {
-      if (ValidationError.isInstance(err)) return err.field;
-      throw err;
-    }
-    return undefined;
-  };
+  const field = validationFieldOf;
 
   it.each([
     [{ limitUsd: 1 }, 'name'],

@@ -1,9 +1,10 @@
-import { CircuitBreaker, StateStoreUnavailableError, ValidationError } from '@agentrace/core';
+import { CircuitBreaker, StateStoreUnavailableError } from '@agentrace/core';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/helpers/redis-server.js';
 import { describeStateStoreContract } from '../../core/src/test-helpers/state-store-contract.js';
+import { validationFieldOf } from '../../core/src/test-helpers/validation.js';
 import { toCommandClient } from './redis-client.js';
 import { RedisStateStore } from './redis-state-store.js';
 import { BREAKER_SCRIPT, SCRIPTS } from './scripts.js';
@@ -246,15 +247,7 @@ describe('RedisStateStore while Redis is down and back', () => {
 });
 
 describe('options', () => {
-  const field = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (err) {
-      if (ValidationError.isInstance(err)) return err.field;
-      throw err;
-    }
-    return undefined;
-  };
+  const field = validationFieldOf;
 
   const fake = { command: async (): Promise<unknown> => 1 };
   it.each([

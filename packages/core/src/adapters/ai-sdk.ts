@@ -237,9 +237,13 @@ function safeKeys(obj: object): string[] {
   }
 }
 
-/** `ai` 5's cache writes, from `providerMetadata` (Anthropic's `cacheCreationInputTokens`, Bedrock's `usage.cacheWriteInputTokens`). */
-function metadataCacheWrites(holder: unknown, field: string): number {
-  const metadata = get(holder, 'providerMetadata');
+/**
+ * `ai` 5's cache writes, which its flat usage leaves in `providerMetadata` (Anthropic's `cacheCreationInputTokens`,
+ * Bedrock's `usage.cacheWriteInputTokens`); undefined when neither is there.
+ *
+ * @internal Shared with the stream accumulator.
+ */
+export function providerMetadataCacheWrites(metadata: unknown, field: string): number | undefined {
   return (
     count(
       get(get(metadata, 'anthropic'), 'cacheCreationInputTokens'),
@@ -248,8 +252,7 @@ function metadataCacheWrites(holder: unknown, field: string): number {
     count(
       get(get(get(metadata, 'bedrock'), 'usage'), 'cacheWriteInputTokens'),
       `${field}.bedrock.usage.cacheWriteInputTokens`,
-    ) ??
-    0
+    )
   );
 }
 
@@ -276,10 +279,13 @@ export function readAiSdkResult(result: AiSdkResultLike, opts: AiSdkUsageOptions
     cacheWriteTokens =
       key === 'totalUsage' && Array.isArray(steps)
         ? steps.reduce<number>(
-            (sum, step, i) => sum + metadataCacheWrites(step, `steps[${i}].providerMetadata`),
+            (sum, step, i) =>
+              sum +
+              (providerMetadataCacheWrites(get(step, 'providerMetadata'), `steps[${i}].providerMetadata`) ??
+                0),
             0,
           )
-        : metadataCacheWrites(result, 'providerMetadata');
+        : (providerMetadataCacheWrites(get(result, 'providerMetadata'), 'providerMetadata') ?? 0);
   }
   const finishReason = get(result, 'finishReason');
   const response = get(result, 'response');

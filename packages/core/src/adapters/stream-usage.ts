@@ -1,10 +1,10 @@
-import { aiSdkUsage } from './ai-sdk.js';
+import { aiSdkUsage, providerMetadataCacheWrites } from './ai-sdk.js';
 import { anthropicUsage } from './anthropic.js';
 import { bedrockUsage } from './bedrock.js';
 import { geminiUsage } from './gemini.js';
 import { openAIChatUsage, openAIResponsesUsage } from './openai.js';
 import { knownProviderFromAiSdk, ProviderName } from './provider-name.js';
-import { count, get, isObject, text } from './read.js';
+import { get, isObject, text } from './read.js';
 import { compact, type ResponseFacts, ResponseShape, type UsageFacts } from './response-facts.js';
 
 /**
@@ -365,7 +365,9 @@ class AiSdkStream extends ShapeStream {
 
   #read(part: { usage: object; metadata: unknown }, field: string): UsageFacts {
     const provider = this.provider();
-    const cacheWriteTokens = metadataCacheWrites(part.metadata, field);
+    const cacheWriteTokens = isObject(part.metadata)
+      ? providerMetadataCacheWrites(part.metadata, field)
+      : undefined;
     return aiSdkUsage(part.usage, {
       ...(provider !== undefined && { provider }),
       ...(cacheWriteTokens !== undefined && { cacheWriteTokens }),
@@ -375,21 +377,6 @@ class AiSdkStream extends ShapeStream {
   protected provider(): string | undefined {
     return this.#providerHint ?? this.#provider;
   }
-}
-
-/** `ai` 5's cache writes, which its flat usage leaves in `providerMetadata`; ignored by the other forms. */
-function metadataCacheWrites(metadata: unknown, field: string): number | undefined {
-  if (!isObject(metadata)) return undefined;
-  return (
-    count(
-      get(get(metadata, 'anthropic'), 'cacheCreationInputTokens'),
-      `${field}.anthropic.cacheCreationInputTokens`,
-    ) ??
-    count(
-      get(get(get(metadata, 'bedrock'), 'usage'), 'cacheWriteInputTokens'),
-      `${field}.bedrock.usage.cacheWriteInputTokens`,
-    )
-  );
 }
 
 const ANTHROPIC_EVENTS: ReadonlySet<string> = new Set([
