@@ -132,6 +132,21 @@ describe('recovery that acts', () => {
     expect(a2!.attributes['gen_ai.usage.input_tokens']).toBe(100);
   });
 
+  it("a turn that names no provider or model starts on the policy's first provider", async () => {
+    const seen: Array<[string | undefined, string | undefined]> = [];
+    await drive(agent(), (s) =>
+      s.runTurn(
+        async (_signal, turn) => {
+          seen.push([turn.provider, turn.model]);
+          return 'ok';
+        },
+        { recovery: { providers: [{ provider: 'openai', model: 'gpt-4o' }, 'anthropic'] } },
+      ),
+    );
+    expect(seen).toEqual([['openai', 'gpt-4o']]);
+    expect(otel.span('chat gpt-4o').attributes['gen_ai.provider.name']).toBe('openai');
+  });
+
   it('caps a Retry-After at retryAfterCapMs', async () => {
     const calls: number[] = [];
     await drive(agent(), (s) =>

@@ -432,8 +432,10 @@ export class Session {
       throw new BudgetExceededError({ budgetUsd: cfg.budgetUsd, currentCostUsd: this.tracker.totalCost() });
     }
     const turnNumber = ++this.#turnsStarted;
-    const model = opts.model ?? cfg.model;
-    const provider = opts.provider ?? cfg.provider;
+    // Under a recovery policy with providers, a turn that names none starts on the first.
+    const primary = policy?.providers[0];
+    const model = opts.model ?? cfg.model ?? primary?.model;
+    const provider = opts.provider ?? cfg.provider ?? primary?.provider;
     const operation = opts.operation ?? sc.GEN_AI_OPERATION_NAME_VALUE_CHAT;
     const turn = this.#telemetry.startTurn({
       operation,
