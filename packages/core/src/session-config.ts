@@ -52,7 +52,7 @@ export interface AgentSessionOptions extends TelemetryOptions {
   budgetUsd?: number;
   /** Throw `BudgetExceededError` when over budget (default false: informational). */
   enforceBudget?: boolean;
-  /** Turns allowed per run, checked before each call (default 25; 0 blocks the first turn). */
+  /** Turns allowed per run, checked before each call (default 25; 0 blocks the first turn; `Infinity`: no cap). */
   maxIterations?: number;
   /** Guardrails run around every tool call, in order. */
   guardrails?: Guardrail[];
@@ -202,7 +202,11 @@ export function resolveSessionConfig(opts: AgentSessionOptions): ResolvedSession
     qualityGate: opts.qualityGate,
     budgetUsd,
     enforceBudget: opts.enforceBudget ?? false,
-    maxIterations: nonNegativeInteger('maxIterations', opts.maxIterations, 25),
+    // `Infinity` says "no cap" (long-running sessions, benchmarks).
+    maxIterations:
+      opts.maxIterations === Infinity
+        ? Infinity
+        : nonNegativeInteger('maxIterations', opts.maxIterations, 25),
     guardrails: [...guardrails],
     eventSink: opts.eventSink,
     usageSink: opts.usageSink,

@@ -162,6 +162,8 @@ describe('AgentSession.run lifecycle', () => {
       [{ role: 'r', phase: 3 }, 'phase'],
       [{ role: 'r', phase: 'p', maxIterations: -1 }, 'maxIterations'],
       [{ role: 'r', phase: 'p', maxIterations: 1.5 }, 'maxIterations'],
+      [{ role: 'r', phase: 'p', maxIterations: Number.NaN }, 'maxIterations'],
+      [{ role: 'r', phase: 'p', maxIterations: -Infinity }, 'maxIterations'],
       [{ role: 'r', phase: 'p', budgetUsd: Number.NaN }, 'budgetUsd'],
       [{ role: 'r', phase: 'p', projectId: 'x' }, 'projectId'],
       [{ role: 'r', phase: 'p', maxEvents: 0 }, 'maxEvents'],
@@ -213,6 +215,13 @@ describe('Session.runTurn', () => {
         });
       });
       await s.runTurn((_signal, turn) => expect(turn.turnNumber).toBe(2), { model: 'other' });
+    });
+  });
+
+  it('maxIterations: Infinity means no cap', async () => {
+    await new AgentSession({ role: 'r', phase: 'p', maxIterations: Infinity }).run(async (s) => {
+      for (let i = 0; i < 30; i++) await s.runTurn(() => i);
+      expect(s.turnsStarted).toBe(30);
     });
   });
 
