@@ -4,76 +4,35 @@
  * span tree (workflow → agent → turn → attempt / tool), the GenAI semantic-convention attributes, the recovery
  * chain, the breaker events and the handoff links, against what the demo itself recorded.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoResult, runDemo } from '../examples/demo/run-demo.js';
+import {
+  type DecodedSpan,
+  decodeAttributes,
+  SPAN_KIND_CLIENT,
+  SPAN_KIND_INTERNAL,
+  STATUS_CODE_ERROR,
+  spansOf,
+  startOtlpReceiver,
+} from './helpers/otlp.js';
 
-type OtlpValue = {
-  stringValue?: string;
-  intValue?: number | string;
-  doubleValue?: number;
-  boolValue?: boolean;
-  arrayValue?: { values?: OtlpValue[] };
-};
-type OtlpAttr = { key: string; value: OtlpValue };
+type Span = DecodedSpan;
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes?: OtlpAttr[];
-  events?: Array<{ name: string; attributes?: OtlpAttr[] }>;
-  links?: Array<{ traceId: string; spanId: string; attributes?: OtlpAttr[] }>;
-  status?: { code?: number; message?: string };
-}
+const KIND_INTERNAL = SPAN_KIND_INTERNAL;
+const KIND_CLIENT = SPAN_KIND_CLIENT;
+const STATUS_ERROR = STATUS_CODE_ERROR;
+const attrs = decodeAttributes;
 
-interface Span extends OtlpSpan {
-  readonly attrs: Record<string, unknown>;
-  readonly resource: Record<string, unknown>;
-  readonly scope: string;
-}
-
-const KIND_INTERNAL = 1;
-const KIND_CLIENT = 3;
-const STATUS_ERROR = 2;
-
-function decode(v: OtlpValue): unknown {
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.intValue !== undefined) return Number(v.intValue);
-  if (v.doubleValue !== undefined) return v.doubleValue;
-  if (v.boolValue !== undefined) return v.boolValue;
-  if (v.arrayValue) return (v.arrayValue.values ?? []).map(decode);
-  return undefined;
-}
-
-function attrs(list: OtlpAttr[] | undefined): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map((a) => [a.key, decode(a.value)]));
-}
-
-const bodies: Array<{ path: string; body: unknown }> = [];
-let server: Server;
+let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 let result: DemoResult;
 let spans: Span[];
 let printed = '';
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      bodies.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      res.setHeader('content-type', 'application/json');
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver = await startOtlpReceiver();
   result = await runDemo({
     seed: 11,
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
     prometheus: false,
     output: {
       write: (s: string) => {
@@ -82,33 +41,10 @@ beforeAll(async () => {
       },
     },
   });
-  spans = [];
-  for (const { body } of bodies.filter((b) => b.path === '/v1/traces')) {
-    const payload = body as {
-      resourceSpans: Array<{
-        resource: { attributes: OtlpAttr[] };
-        scopeSpans: Array<{ scope: { name: string }; spans: OtlpSpan[] }>;
-      }>;
-    };
-    for (const rs of payload.resourceSpans) {
-      for (const ss of rs.scopeSpans) {
-        for (const s of ss.spans) {
-          spans.push({
-            ...s,
-            attrs: attrs(s.attributes),
-            resource: attrs(rs.resource.attributes),
-            scope: ss.scope.name,
-          });
-        }
-      }
-    }
-  }
+  spans = spansOf(receiver.requests);
 }, 30_000);
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => receiver.close());
 
 const childrenOf = (parent: Span) => spans.filter((s) => s.parentSpanId === parent.spanId);
 const one = (list: Span[], name: string): Span => {
