@@ -173,7 +173,7 @@ describe('the demo over OTLP/HTTP', () => {
       'agentrace.guardrail.name': 'no_secrets',
       'agentrace.guardrail.stage': 'post',
     });
-    const everything = JSON.stringify(bodies);
+    const everything = JSON.stringify(receiver.requests.map((r) => r.body));
     expect(everything).not.toContain('sk-proj-SIMULATED');
   });
 
@@ -273,7 +273,7 @@ describe('the demo over OTLP/HTTP', () => {
   });
 
   it('sent metrics over OTLP too, with the cost the demo printed', () => {
-    const metrics = bodies.filter((b) => b.path === '/v1/metrics');
+    const metrics = receiver.requests.filter((b) => b.path === '/v1/metrics');
     expect(metrics.length).toBeGreaterThanOrEqual(1);
     const last = metrics.at(-1)?.body as {
       resourceMetrics: Array<{
