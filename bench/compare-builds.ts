@@ -10,7 +10,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Core from '@agentrace/core';
-import { context, trace } from '@opentelemetry/api';
+import { context, type Meter, trace } from '@opentelemetry/api';
 import { environment, ratio, TURNS_PER_YIELD, table, yieldToLoop } from './report.js';
 import { installSdk } from './sdk.js';
 import { callModel, HandWritten, MODEL, PROVIDER, prices, ROLE, TURN_OPTIONS } from './workload.js';
@@ -43,7 +43,7 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function compare(drain: () => void): Promise<number[]> {
+async function compare(drain: () => void, meter?: Meter): Promise<number[]> {
   const options = {
     role: ROLE,
     phase: 'bench',
@@ -56,9 +56,11 @@ async function compare(drain: () => void): Promise<number[]> {
   const parent = tracer.startSpan(`invoke_agent ${ROLE}`);
   const parentContext = trace.setSpan(context.active(), parent);
   const hand = new HandWritten(tracer);
+  const floor = new HandWritten(tracer, meter, 'floor');
   const sessions = builds.map(([, core]) => new core.AgentSession(options).open());
   const variants: Array<() => Promise<unknown>> = [
     ...sessions.map((session) => () => session.runTurn(callModel, TURN_OPTIONS)),
+    () => context.with(parentContext, () => floor.turn()),
     () => context.with(parentContext, () => hand.turn()),
   ];
   const figures = variants.map((): number[] => []);
@@ -78,12 +80,16 @@ async function compare(drain: () => void): Promise<number[]> {
 
 const noSdk = await compare(() => undefined);
 const sdk = installSdk();
-const withSdk = await compare(sdk.drain);
+const withSdk = await compare(sdk.drain, sdk.meterProvider.getMeter('bench-hand-written'));
 await sdk.shutdown();
 
 console.log(`# Builds compared: median process CPU time per turn\n\n${environment()}`);
 console.log(`${ROUNDS} interleaved rounds of ${BATCH} turns per build (order reversed every other round)\n`);
-const names = [...builds.map(([path], i) => (i === 0 ? `baseline ${path}` : path)), '(d) hand-written span'];
+const names = [
+  ...builds.map(([path], i) => (i === 0 ? `baseline ${path}` : path)),
+  '(f) hand-written span + the 3 histogram points (no SDK: span only)',
+  '(d) hand-written span',
+];
 const cell = (figures: number[], i: number) => {
   const v = figures[i]!;
   const d = figures.at(-1)!;

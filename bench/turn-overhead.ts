@@ -40,7 +40,7 @@ interface Variant {
   cpu: number;
 }
 
-const KEYS = ['a', 'b', "a'", 'c', 'd', 'e'] as const;
+const KEYS = ['a', 'b', "a'", 'c', 'd', 'e', 'f'] as const;
 type Key = (typeof KEYS)[number];
 
 const LABELS: Record<Key, string> = {
@@ -49,7 +49,8 @@ const LABELS: Record<Key, string> = {
   "a'": "(a') bare call, SDK registered (AsyncLocalStorage promise hooks on)",
   c: '(c) `session.runTurn`, SDK registered',
   d: '(d) hand-written: one active span, same attributes',
-  e: '(e) hand-written: (d) + the same 4 metric points',
+  e: '(e) hand-written: (d) + the same 4 metric points, attributes built per point',
+  f: '(f) hand-written: (d) + only the 3 histogram points the conventions require, attributes built once',
 };
 
 /** CPU time (µs, user + system, every thread of the process) and turns of a variant's timed iterations. */
@@ -173,7 +174,9 @@ async function main(): Promise<void> {
   const parent: Span = tracer.startSpan(`invoke_agent ${ROLE}`);
   const parentContext = trace.setSpan(context.active(), parent);
   const spanOnly = new HandWritten(tracer);
-  const withMetrics = new HandWritten(tracer, sdk.meterProvider.getMeter('bench-hand-written'));
+  const handMeter = sdk.meterProvider.getMeter('bench-hand-written');
+  const withMetrics = new HandWritten(tracer, handMeter, 'naive');
+  const floor = new HandWritten(tracer, handMeter, 'floor');
   const phase2 = await rounds(
     'SDK',
     [
@@ -181,6 +184,7 @@ async function main(): Promise<void> {
       ['c', () => agentraceTurn(session)],
       ['d', () => context.with(parentContext, () => spanOnly.turn())],
       ['e', () => context.with(parentContext, () => withMetrics.turn())],
+      ['f', () => context.with(parentContext, () => floor.turn())],
     ],
     sdk.drain,
   );
@@ -190,10 +194,10 @@ async function main(): Promise<void> {
 
   const results = [...phase1, ...phase2];
   const by = Object.fromEntries(results.map((v) => [v.key, v])) as Record<Key, Variant>;
-  const { a, b, c, d, e } = by;
+  const { a, b, c, d, e, f } = by;
   const a2 = by["a'"];
   // Warm-up turns are not samples but they do make spans: count turns from the sessions and the exporter.
-  const expectedSpans = session.tracker.turnCount + spanOnly.turns + withMetrics.turns + 2;
+  const expectedSpans = session.tracker.turnCount + spanOnly.turns + withMetrics.turns + floor.turns + 2;
   const exported = sdk.exportedSpans();
   const metricExports = sdk.metricExports();
   await sdk.shutdown();
@@ -235,12 +239,25 @@ async function main(): Promise<void> {
           ratio(c.mean - a2.mean, d.mean - a2.mean),
           'overhead over the bare call only',
         ],
-        ['c / e', ratio(c.mean, e.mean), 'against hand-written span + metrics'],
+        [
+          'f / d',
+          ratio(f.mean, d.mean),
+          "the floor: what the conventions' metric points alone add to a span",
+        ],
+        ['c / f', ratio(c.mean, f.mean), `agentrace against that floor; by round: ${perRound(c, f)}`],
+        ['c / f (CPU time)', ratio(c.cpu, f.cpu), 'the same on process CPU time'],
+        ['c / e', ratio(c.mean, e.mean), 'against hand-written span + metrics written inline'],
         ['b / a', ratio(b.mean, a.mean), 'agentrace with the no-op API vs a bare call'],
         ['b − a', formatPerTurn(b.mean - a.mean), 'agentrace bookkeeping per turn, no SDK'],
         ['c − b', formatPerTurn(c.mean - b.mean), 'what the SDK adds to a turn'],
         ['d − a′', formatPerTurn(d.mean - a2.mean), 'one hand-written span'],
-        ['e − d', formatPerTurn(e.mean - d.mean), 'four metric points'],
+        ['e − d', formatPerTurn(e.mean - d.mean), 'four metric points, attributes built per point'],
+        ['f − d', formatPerTurn(f.mean - d.mean), 'three histogram points, attributes built once'],
+        [
+          'c − f',
+          formatPerTurn(c.mean - f.mean),
+          'agentrace beyond the floor (bookkeeping, cancellation, result)',
+        ],
       ],
     ),
   );

@@ -82,35 +82,33 @@ export function runWithTimeout<T>(
   const { signal } = scope;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const cleanup = () => {
-      if (timer !== undefined) clearTimeout(timer);
-      scope.onAbort = undefined;
-    };
-    scope.onAbort = (reason) => {
-      cleanup();
-      reject(reason);
-    };
+    // Settling twice is a no-op, so without a timer nothing needs undoing when `fn` settles: the scope is
+    // released by its owner and an abort after that rejects a promise already settled.
+    scope.onAbort = reject;
+    let settle = resolve;
+    let fail = reject;
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => scope.abort(new TurnTimeoutError(timeoutMs)), timeoutMs);
+      const timer = setTimeout(() => scope.abort(new TurnTimeoutError(timeoutMs)), timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        scope.onAbort = undefined;
+      };
+      settle = (value) => {
+        cleanup();
+        resolve(value);
+      };
+      fail = (err: unknown) => {
+        cleanup();
+        reject(err);
+      };
     }
     let pending: PromiseLike<T> | T;
     try {
       pending = fn(signal);
     } catch (err) {
-      cleanup();
-      reject(err);
+      fail(err);
       return;
     }
-    Promise.resolve(pending).then(
-      (value) => {
-        cleanup();
-        resolve(value);
-      },
-      (err: unknown) => {
-        cleanup();
-        reject(err);
-      },
-    );
+    Promise.resolve(pending).then(settle, fail);
   });
 }

@@ -41,7 +41,12 @@ import {
 } from './session-errors.js';
 import { errorMessageOf, errorTypeOf, sanitize } from './telemetry/redact.js';
 import * as sc from './telemetry/semconv.js';
-import { SessionTelemetry, serializeContent, type TurnTelemetry } from './telemetry/session-telemetry.js';
+import {
+  SessionTelemetry,
+  serializeContent,
+  type TurnSpanInit,
+  type TurnTelemetry,
+} from './telemetry/session-telemetry.js';
 import { enterGates, settleGates, type TurnGateContext, type TurnGateTicket } from './turn-gate.js';
 import { isStreamResult, observeStream, type StreamOutcome } from './turn-stream.js';
 import { type UsageCounts, UsageSnapshot } from './usage-snapshot.js';
@@ -437,13 +442,12 @@ export class Session {
     const model = opts.model ?? cfg.model ?? primary?.model;
     const provider = opts.provider ?? cfg.provider ?? primary?.provider;
     const operation = opts.operation ?? sc.GEN_AI_OPERATION_NAME_VALUE_CHAT;
-    const turn = this.#telemetry.startTurn({
-      operation,
-      turnNumber,
-      ...(model !== undefined && { model }),
-      ...(provider !== undefined && { provider }),
-      ...(opts.attributes !== undefined && { attributes: opts.attributes }),
-    });
+    // Built field by field rather than with conditional spreads: this runs once per turn.
+    const init: TurnSpanInit = { operation, turnNumber };
+    if (model !== undefined) init.model = model;
+    if (provider !== undefined) init.provider = provider;
+    if (opts.attributes !== undefined) init.attributes = opts.attributes;
+    const turn = this.#telemetry.startTurn(init);
     if (opts.input !== undefined && this.#telemetry.captureContent) {
       turn.setAttributes({
         [sc.ATTR_GEN_AI_INPUT_MESSAGES]: serializeContent(opts.input, this.#telemetry.maxLength),
@@ -481,15 +485,15 @@ export class Session {
     }
 
     let reported: UsageSnapshot | undefined;
-    const turnContext: TurnContext = {
+    const turnContext: Mutable<TurnContext> = {
       attempt: 1,
       turnNumber,
-      ...(model !== undefined && { model }),
-      ...(provider !== undefined && { provider }),
       reportUsage: (u) => {
         reported = toSnapshot(u);
       },
     };
+    if (model !== undefined) turnContext.model = model;
+    if (provider !== undefined) turnContext.provider = provider;
     const expected = opts.expectedUsage !== undefined ? toSnapshot(opts.expectedUsage) : undefined;
     let tickets: TurnGateTicket[] = [];
     if (cfg.gates.length > 0) {
@@ -538,25 +542,72 @@ export class Session {
    * Records a call that produced a result: usage (given, reported, derived, or detected with `'auto'`), cost,
    * response facts, gate settlement, budget; or, for a stream, all of that when the stream ends.
    */
-  async #completeCall<T>(
+  #completeCall<T>(
+    turn: TurnTelemetry,
+    opts: RunTurnOptions<T>,
+    call: CompletedCall<T>,
+  ): TurnResult<T> | Promise<TurnResult<T>> {
+    if (opts.stream !== false && isStreamResult(call.result)) return this.#streamTurn(turn, opts, call);
+    call.scope.release();
+    // Without gates there is nothing to await: the common turn completes synchronously (no extra promise).
+    if (call.tickets.length > 0) return this.#completeGatedCall(turn, opts, call);
+    const resolved = this.#resolveUsageOrFail(opts, call, turn);
+    return this.#finishCall(
+      turn,
+      opts,
+      call,
+      resolved,
+      this.#recordCall(turn, call, resolved.usage, resolved.facts),
+    );
+  }
+
+  /** {@link Session.#completeCall} for a call that holds gate tickets: they settle before the turn returns. */
+  async #completeGatedCall<T>(
     turn: TurnTelemetry,
     opts: RunTurnOptions<T>,
     call: CompletedCall<T>,
   ): Promise<TurnResult<T>> {
-    if (opts.stream !== false && isStreamResult(call.result)) return this.#streamTurn(turn, opts, call);
-    call.scope.release();
     let resolved: ResolvedUsage;
     try {
       resolved = this.#resolveUsage(opts, call.result, call.reported, turn);
     } catch (err) {
       await settleGates(call.tickets, { ok: true, usage: undefined, costUsd: 0 });
-      if (call.recovering) call.span.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
-      turn.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
+      this.#usageFailed(err, call, turn);
       throw err;
     }
+    const costUsd = this.#recordCall(turn, call, resolved.usage, resolved.facts);
+    await settleGates(call.tickets, { ok: true, usage: resolved.usage, costUsd });
+    return this.#finishCall(turn, opts, call, resolved, costUsd);
+  }
+
+  /** The call's usage; when it cannot be read, the turn (and its attempt) fail as `usage` and the error is thrown. */
+  #resolveUsageOrFail<T>(
+    opts: RunTurnOptions<T>,
+    call: CompletedCall<T>,
+    turn: TurnTelemetry,
+  ): ResolvedUsage {
+    try {
+      return this.#resolveUsage(opts, call.result, call.reported, turn);
+    } catch (err) {
+      this.#usageFailed(err, call, turn);
+      throw err;
+    }
+  }
+
+  #usageFailed(err: unknown, call: CompletedCall<unknown>, turn: TurnTelemetry): void {
+    if (call.recovering) call.span.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
+    turn.fail(err, sc.ERROR_TYPE_VALUE_USAGE);
+  }
+
+  /** Output content, the budget check and the end of the turn's span; the turn's result. */
+  #finishCall<T>(
+    turn: TurnTelemetry,
+    opts: RunTurnOptions<T>,
+    call: CompletedCall<T>,
+    resolved: ResolvedUsage,
+    costUsd: number,
+  ): TurnResult<T> {
     const { usage, facts } = resolved;
-    const costUsd = this.#recordCall(turn, call, usage, facts);
-    await settleGates(call.tickets, { ok: true, usage, costUsd });
     if (opts.input !== undefined && this.#telemetry.captureContent) {
       turn.setAttributes({
         [sc.ATTR_GEN_AI_OUTPUT_MESSAGES]: serializeContent(call.result, this.#telemetry.maxLength),
@@ -1123,7 +1174,7 @@ export class Session {
     const { total: costUsd, source } = this.tracker.recordTurnDetailed(
       key,
       usage,
-      provider !== undefined ? { provider } : {},
+      provider !== undefined ? { provider } : NO_PRICE_QUERY,
     );
     turn.recordUsage(usage, costUsd, source, responseModel);
     const sink = this.#cfg.usageSink;
@@ -1328,6 +1379,10 @@ function toSnapshot(usage: UsageInput | undefined): UsageSnapshot {
 }
 
 const EMPTY_USAGE = new UsageSnapshot();
+const NO_PRICE_QUERY = Object.freeze({});
+
+/** `T` with its `readonly` fields writable, to build a value field by field. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** An AI SDK stream part reporting a provider error (`{ type: 'error', error }`). */
 function isErrorPart(chunk: unknown): chunk is { type: 'error'; error: unknown } {

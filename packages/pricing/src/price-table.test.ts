@@ -124,6 +124,32 @@ describe('resolution', () => {
     expect(table.resolveWithSource('gpt-4o')).toEqual({ pricing: ZERO_PRICING, source: 'unpriced' });
   });
 
+  it('repeated lookups of one model see every change made between them', () => {
+    const source: PriceSource = {
+      name: 'dataset@1',
+      lookup: (_model, query) =>
+        query?.provider === 'azure'
+          ? { pricing: validateModelPricing(p(7)), matchedModel: 'gpt-4o' }
+          : undefined,
+    };
+    const table = new PriceTable({ sources: [source] });
+    table.register('gpt-4o', p(2));
+    expect(table.resolve('gpt-4o-2024-08-06').inputPerMillion).toBe(2);
+    expect(table.resolve('gpt-4o-2024-08-06').inputPerMillion).toBe(2);
+    table.register('gpt-4o-2024-08-06', p(3));
+    expect(table.resolve('gpt-4o-2024-08-06').inputPerMillion).toBe(3);
+    table.clear();
+    expect(table.resolveWithSource('gpt-4o-2024-08-06')).toEqual({
+      pricing: ZERO_PRICING,
+      source: 'unpriced',
+    });
+    // The provider hint is part of what a lookup is for: the same name with another provider is a new lookup.
+    expect(table.resolveWithSource('gpt-4o-2024-08-06', { provider: 'azure' }).source).toBe('dataset@1');
+    expect(table.resolveWithSource('gpt-4o-2024-08-06').source).toBe('unpriced');
+    table.removeSource(source);
+    expect(table.resolveWithSource('gpt-4o-2024-08-06', { provider: 'azure' }).source).toBe('unpriced');
+  });
+
   it('is case-insensitive for registration and lookup', () => {
     const table = new PriceTable();
     table.register('GPT-4o', p(2.5));

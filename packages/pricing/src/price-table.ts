@@ -154,6 +154,7 @@ export class PriceTable {
   readonly #user = new StaticPriceSource(USER_PRICE_SOURCE);
   readonly #sources: PriceSource[];
   readonly #cache = new Map<string, CachedResolution>();
+  #last: { model: string; provider: string | undefined; cached: CachedResolution } | undefined;
   readonly #onUnpriced: ((model: string) => void) | undefined;
   readonly #wallClock: () => number;
   readonly #warned = new Set<string>();
@@ -208,7 +209,7 @@ export class PriceTable {
       throw new ValidationError({ field: 'model', value: model, expected: 'a non-empty model name' });
     }
     this.#user.set(model, validateModelPricing(pricing));
-    this.#cache.clear();
+    this.#clearCache();
     return this;
   }
 
@@ -230,7 +231,7 @@ export class PriceTable {
       });
     }
     this.#sources.push(source);
-    this.#cache.clear();
+    this.#clearCache();
     return this;
   }
 
@@ -244,14 +245,14 @@ export class PriceTable {
     const i = this.#sources.indexOf(source);
     if (i < 0) return false;
     this.#sources.splice(i, 1);
-    this.#cache.clear();
+    this.#clearCache();
     return true;
   }
 
   /** Forgets the user's registrations (sources added with `addSource` stay). */
   clear(): void {
     this.#user.clear();
-    this.#cache.clear();
+    this.#clearCache();
   }
 
   /**
@@ -303,7 +304,7 @@ export class PriceTable {
   loadObject(obj: unknown, source = '<object>'): number {
     const { entries } = parsePriceFile(obj, source);
     for (const [name, pricing] of entries) this.#user.set(name, pricing);
-    this.#cache.clear();
+    this.#clearCache();
     return entries.length;
   }
 
@@ -339,20 +340,39 @@ export class PriceTable {
     checkModelName(model);
     checkQuery(query);
     this.#dropCacheOnNewRevision();
+    // A session prices the same model turn after turn: the last resolution is kept apart so that the common
+    // case builds no lower-cased name and no cache key.
+    const last = this.#last;
+    let cached: CachedResolution | undefined;
+    if (last !== undefined && last.model === model && last.provider === query.provider) {
+      cached = last.cached;
+    } else {
+      cached = this.#cachedResolution(model, query.provider);
+      this.#last = { model, provider: query.provider, cached };
+    }
+    if (cached.pricingAt === undefined) return cached.resolution;
+    const pricing = cached.pricingAt(query.at ?? new Date(this.#wallClock()));
+    return Object.freeze({ ...cached.resolution, pricing });
+  }
+
+  #cachedResolution(model: string, provider: string | undefined): CachedResolution {
     const key = model.toLowerCase();
-    const cacheKey = `${query.provider ?? ''}\u0000${key}`;
+    const cacheKey = `${provider ?? ''}\u0000${key}`;
     let cached = this.#cache.get(cacheKey);
     if (cached === undefined) {
-      cached = this.#lookup(key, query.provider);
+      cached = this.#lookup(key, provider);
       if (this.#cache.size >= MAX_CACHED_RESOLUTIONS) {
         // Map iterates in insertion order: drop the oldest entry.
         this.#cache.delete(this.#cache.keys().next().value as string);
       }
       this.#cache.set(cacheKey, cached);
     }
-    if (cached.pricingAt === undefined) return cached.resolution;
-    const pricing = cached.pricingAt(query.at ?? new Date(this.#wallClock()));
-    return Object.freeze({ ...cached.resolution, pricing });
+    return cached;
+  }
+
+  #clearCache(): void {
+    this.#cache.clear();
+    this.#last = undefined;
   }
 
   #dropCacheOnNewRevision(): void {
@@ -360,7 +380,7 @@ export class PriceTable {
     let revision = 0;
     for (const source of this.#sources) revision += source.revision ?? 0;
     if (revision !== this.#seenRevision) {
-      this.#cache.clear();
+      this.#clearCache();
       this.#seenRevision = revision;
     }
   }
@@ -432,16 +452,17 @@ export class PriceTable {
     const cacheRead = (counts.cacheReadTokens * prices.cacheReadPerMillion) / 1e6;
     const total = input + output + cacheWrite + cacheRead;
     const tier = 'aboveInputTokens' in prices ? (prices.aboveInputTokens as number) : undefined;
-    return {
+    const breakdown: { -readonly [K in keyof CostBreakdown]: CostBreakdown[K] } = {
       input,
       output,
       cacheWrite,
       cacheRead,
       total,
       source,
-      ...(matchedModel !== undefined && { matchedModel }),
-      ...(tier !== undefined && { tierAboveInputTokens: tier }),
     };
+    if (matchedModel !== undefined) breakdown.matchedModel = matchedModel;
+    if (tier !== undefined) breakdown.tierAboveInputTokens = tier;
+    return breakdown;
   }
 
   #reportUnpriced(model: string): void {

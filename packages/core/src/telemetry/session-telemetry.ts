@@ -3,6 +3,7 @@ import {
   type Context,
   context,
   INVALID_SPAN_CONTEXT,
+  INVALID_TRACEID,
   type Link,
   type MeterProvider,
   ROOT_CONTEXT,
@@ -409,7 +410,10 @@ export class TurnTelemetry {
         ),
       NOOP_SPAN,
     );
-    this.context = trace.setSpan(parent, this.span);
+    // An invalid span (no SDK registered, or a tracer that threw) has nothing to propagate: copying the
+    // context for it would only cost an allocation per turn.
+    this.context =
+      this.span.spanContext().traceId === INVALID_TRACEID ? parent : trace.setSpan(parent, this.span);
   }
 
   /** Metric attributes of this call (bounded: operation, provider, models, agent). */
