@@ -235,6 +235,11 @@ export { FanOutUsageSink, JsonLinesUsageSink, NoopUsageSink, RingBufferUsageSink
 export type { UsageCounts, UsageDict } from './usage-snapshot.js';
 export { UsageSnapshot } from './usage-snapshot.js';
 export type { UsageSummary, UsageTrackerOptions } from './usage-tracker.js';
-export { BudgetExceededError, formatUsd, UsageTracker } from './usage-tracker.js';
+export {
+  BudgetExceededError,
+  formatUsd,
+  type TurnUsage,
+  UsageTracker,
+} from './usage-tracker.js';
 export { VERSION } from './version.js';
 export type { ValueOf } from './wire.js';

@@ -289,7 +289,10 @@ export async function runRecoveringTurn<T>(
           span,
           provider,
           model,
-          reported,
+          // Read when the call is recorded: a streamed result may report its usage while it is consumed.
+          get reported() {
+            return reported;
+          },
           tickets,
           scope,
           attempts,

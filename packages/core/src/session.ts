@@ -1,7 +1,7 @@
 import { ValidationError } from '@agentrace/pricing';
 import { type Attributes, context, diag, type Span, type SpanContext } from '@opentelemetry/api';
 import { detectResponse, detectResponseOrThrow } from './adapters/detect-response.js';
-import { type ResponseFacts, responseAttributes } from './adapters/response-facts.js';
+import { type ResponseFacts, responseAttributes, type UsageFacts } from './adapters/response-facts.js';
 import { createStreamAccumulator } from './adapters/stream-usage.js';
 import type { UsageDetectionError } from './adapters/usage-detection-error.js';
 import { AgentEvent } from './agent-event.js';
@@ -481,7 +481,14 @@ export class Session {
         turn.fail(outcome.failure.error, outcome.failure.scenario);
         return outcome.failure;
       }
-      return this.#completeCall(turn, opts, { ...outcome, recovering: true });
+      // `reported` stays live (a getter): a spread would freeze what a stream reports later.
+      return this.#completeCall(turn, opts, {
+        ...outcome,
+        get reported() {
+          return outcome.reported;
+        },
+        recovering: true,
+      });
     }
 
     let reported: UsageSnapshot | undefined;
@@ -528,7 +535,10 @@ export class Session {
       span: turn,
       provider,
       model,
-      reported,
+      // Read when the call is recorded: a streamed result may report its usage while it is consumed.
+      get reported() {
+        return reported;
+      },
       tickets,
       scope,
       attempts: [],
@@ -679,6 +689,7 @@ export class Session {
       usage,
       call.span,
       facts?.responseModel,
+      facts,
     );
     if (call.recovering) {
       call.span.succeed(facts?.responseModel);
@@ -731,6 +742,8 @@ export class Session {
               call.provider,
               usage,
               call.span,
+              undefined,
+              facts,
             ).costUsd;
           }
           gates = settleGates(call.tickets, { ok: false, usage, costUsd });
@@ -1169,11 +1182,15 @@ export class Session {
     usage: UsageSnapshot,
     turn: TurnTelemetry,
     responseModel?: string,
+    facts?: UsageFacts,
   ): { costUsd: number; source: string } {
     const key = model ?? UNSPECIFIED_MODEL;
+    // Anthropic reports its 1-hour cache writes apart: they cost more than 5-minute ones. The split only
+    // describes the usage it came with (a count reported from inside the call replaces it).
+    const oneHour = facts?.usage === usage ? facts.cacheWrite?.ephemeral1hTokens : undefined;
     const { total: costUsd, source } = this.tracker.recordTurnDetailed(
       key,
-      usage,
+      oneHour ? { ...usage, cacheWrite1hTokens: oneHour } : usage,
       provider !== undefined ? { provider } : NO_PRICE_QUERY,
     );
     turn.recordUsage(usage, costUsd, source, responseModel);

@@ -179,6 +179,27 @@ describe('recording', () => {
     expect(t.perModelSummary()).toEqual({});
   });
 
+  it('prices 1-hour cache writes at their own price, and rejects more of them than there are writes', () => {
+    const pricing = new PriceTable().register('claude', {
+      inputPerMillion: 3,
+      outputPerMillion: 15,
+      cacheWritePerMillion: 3.75,
+      cacheWrite1hPerMillion: 6,
+    });
+    const t = new UsageTracker({ pricing });
+    const usage = { inputTokens: 100, outputTokens: 10, cacheWriteTokens: 1000, cacheWrite1hTokens: 400 };
+    expect(t.costForTurn('claude', usage)).toBe(pricing.costOf('claude', usage));
+    const breakdown = t.recordTurnDetailed('claude', usage);
+    expect(breakdown.cacheWrite).toBeCloseTo((600 * 3.75 + 400 * 6) / 1e6, 15);
+    expect(t.totalCost()).toBe(breakdown.total);
+    // The snapshot keeps the four counts; the 1-hour share only changes the price.
+    expect(t.totalCacheWriteTokens).toBe(1000);
+    expect(() => t.recordTurn('claude', { cacheWriteTokens: 10, cacheWrite1hTokens: 11 })).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'usage.cacheWrite1hTokens' }),
+    );
+    expect(t.turnCount).toBe(1);
+  });
+
   it('an unpriced model costs 0 and is reported through the table', () => {
     const onUnpriced = vi.fn();
     const t = new UsageTracker({ pricing: new PriceTable({ onUnpriced }) });

@@ -4,6 +4,7 @@ import {
   defaultPriceTable,
   type PriceQuery,
   type PriceTable,
+  type TokenUsage,
   ValidationError,
 } from '@agentrace/pricing';
 import { type UsageCounts, UsageSnapshot } from './usage-snapshot.js';
@@ -93,8 +94,32 @@ function checkModel(model: unknown): asserts model is string {
   }
 }
 
-function snapshot(usage: UsageSnapshot | Partial<UsageCounts>): UsageSnapshot {
+function snapshot(usage: TurnUsage): UsageSnapshot {
   return usage instanceof UsageSnapshot ? usage : new UsageSnapshot(usage);
+}
+
+/**
+ * A turn's token counts as the tracker takes them: a {@link UsageSnapshot}, or plain counts that may also say
+ * how many of the cache writes used the 1-hour TTL (Anthropic prices those higher than 5-minute writes).
+ */
+export type TurnUsage =
+  | UsageSnapshot
+  | (Partial<UsageCounts> & {
+      /** Cache writes made with the 1-hour TTL, part of `cacheWriteTokens`; priced at the 1-hour write price. */
+      readonly cacheWrite1hTokens?: number;
+    });
+
+/** What the price table is asked to cost: the snapshot, with the 1-hour writes when there are any. */
+function pricedUsage(usage: TurnUsage, u: UsageSnapshot): TokenUsage {
+  const oneHour = usage instanceof UsageSnapshot ? undefined : usage.cacheWrite1hTokens;
+  if (oneHour === undefined || oneHour === 0) return u;
+  return {
+    inputTokens: u.inputTokens,
+    outputTokens: u.outputTokens,
+    cacheWriteTokens: u.cacheWriteTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWrite1hTokens: oneHour,
+  };
 }
 
 /**
@@ -170,7 +195,7 @@ export class UsageTracker {
    * @throws {ValidationError} when `model` is not a string or a token count is not a non-negative safe
    *   integer; nothing is recorded then.
    */
-  recordTurn(model: string, usage: UsageSnapshot | Partial<UsageCounts>): number {
+  recordTurn(model: string, usage: TurnUsage): number {
     return this.recordTurnDetailed(model, usage).total;
   }
 
@@ -179,16 +204,20 @@ export class UsageTracker {
    * source (`user`, `dataset@<version>`, `unpriced`). `query` passes a provider hint and the turn's date to the
    * price resolution.
    *
-   * @throws {ValidationError} like {@link UsageTracker.recordTurn}; nothing is recorded then.
+   * @throws {ValidationError} like {@link UsageTracker.recordTurn}, or when `cacheWrite1hTokens` is more than
+   *   `cacheWriteTokens`; nothing is recorded then.
+   * @example
+   * ```ts
+   * // An Anthropic turn that wrote 2,000 tokens to the cache, 1,500 of them with the 1-hour TTL.
+   * tracker.recordTurnDetailed('claude-sonnet-4-5', {
+   *   inputTokens: 300, outputTokens: 120, cacheWriteTokens: 2000, cacheWrite1hTokens: 1500,
+   * }, { provider: 'anthropic' });
+   * ```
    */
-  recordTurnDetailed(
-    model: string,
-    usage: UsageSnapshot | Partial<UsageCounts>,
-    query?: PriceQuery,
-  ): CostBreakdown {
+  recordTurnDetailed(model: string, usage: TurnUsage, query?: PriceQuery): CostBreakdown {
     checkModel(model);
     const u = snapshot(usage);
-    const breakdown = this.#pricing.costBreakdown(model, u, query);
+    const breakdown = this.#pricing.costBreakdown(model, pricedUsage(usage, u), query);
     const cost = breakdown.total;
     this.totalCostUsd += cost;
     this.inputTokens += u.inputTokens;
@@ -212,9 +241,9 @@ export class UsageTracker {
    *
    * @throws {ValidationError} like {@link UsageTracker.recordTurn}.
    */
-  costForTurn(model: string, usage: UsageSnapshot | Partial<UsageCounts>, query?: PriceQuery): number {
+  costForTurn(model: string, usage: TurnUsage, query?: PriceQuery): number {
     checkModel(model);
-    return this.#pricing.costOf(model, snapshot(usage), query);
+    return this.#pricing.costOf(model, pricedUsage(usage, snapshot(usage)), query);
   }
 
   /** Total cost in USD of every recorded turn (unrounded). */
