@@ -89,7 +89,11 @@ export interface AttemptSuccess<T> {
   readonly span: TurnTelemetry;
   readonly provider: string | undefined;
   readonly model: string | undefined;
-  readonly reported: UsageSnapshot | undefined;
+  /**
+   * Usage the attempt reported from inside the work, read when the call is recorded: a streamed result may
+   * report while it is consumed, after the attempt returned.
+   */
+  readonly reported: () => UsageSnapshot | undefined;
   /** Gate tickets of the successful attempt, settled by the session once its usage is recorded. */
   readonly tickets: TurnGateTicket[];
   /** The successful attempt's cancellation scope, released by the session (a stream keeps it until it ends). */
@@ -289,10 +293,7 @@ export async function runRecoveringTurn<T>(
           span,
           provider,
           model,
-          // Read when the call is recorded: a streamed result may report its usage while it is consumed.
-          get reported() {
-            return reported;
-          },
+          reported: () => reported,
           tickets,
           scope,
           attempts,

@@ -154,7 +154,11 @@ interface CompletedCall<T> {
   readonly span: TurnTelemetry;
   readonly provider: string | undefined;
   readonly model: string | undefined;
-  readonly reported: UsageSnapshot | undefined;
+  /**
+   * Usage reported from inside the work, read when the call is recorded (a function, not a value: a streamed
+   * result may report while it is consumed, after the work returned).
+   */
+  readonly reported: () => UsageSnapshot | undefined;
   readonly tickets: readonly TurnGateTicket[];
   readonly scope: CallScope;
   readonly attempts: readonly AttemptRecord[];
@@ -481,14 +485,7 @@ export class Session {
         turn.fail(outcome.failure.error, outcome.failure.scenario);
         return outcome.failure;
       }
-      // `reported` stays live (a getter): a spread would freeze what a stream reports later.
-      return this.#completeCall(turn, opts, {
-        ...outcome,
-        get reported() {
-          return outcome.reported;
-        },
-        recovering: true,
-      });
+      return this.#completeCall(turn, opts, { ...outcome, recovering: true });
     }
 
     let reported: UsageSnapshot | undefined;
@@ -535,10 +532,7 @@ export class Session {
       span: turn,
       provider,
       model,
-      // Read when the call is recorded: a streamed result may report its usage while it is consumed.
-      get reported() {
-        return reported;
-      },
+      reported: () => reported,
       tickets,
       scope,
       attempts: [],
@@ -579,7 +573,7 @@ export class Session {
   ): Promise<TurnResult<T>> {
     let resolved: ResolvedUsage;
     try {
-      resolved = this.#resolveUsage(opts, call.result, call.reported, turn);
+      resolved = this.#resolveUsage(opts, call.result, call.reported(), turn);
     } catch (err) {
       await settleGates(call.tickets, { ok: true, usage: undefined, costUsd: 0 });
       this.#usageFailed(err, call, turn);
@@ -597,7 +591,7 @@ export class Session {
     turn: TurnTelemetry,
   ): ResolvedUsage {
     try {
-      return this.#resolveUsage(opts, call.result, call.reported, turn);
+      return this.#resolveUsage(opts, call.result, call.reported(), turn);
     } catch (err) {
       this.#usageFailed(err, call, turn);
       throw err;
@@ -730,7 +724,7 @@ export class Session {
       try {
         facts = accumulator.facts();
         usage =
-          call.reported ??
+          call.reported() ??
           facts?.usage ??
           (opts.usage !== undefined && opts.usage !== 'auto' ? toSnapshot(opts.usage) : EMPTY_USAGE);
         turn.setAttributes({ [sc.ATTR_AGENTRACE_STREAM_OUTCOME]: outcome });
