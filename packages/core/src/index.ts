@@ -174,16 +174,8 @@ export type {
 export { RecoveryExhaustedError } from './recovery-policy.js';
 export type { RetryAfterOptions } from './retry-after.js';
 export { isRetryableError, retryAfterMs } from './retry-after.js';
-export type {
-  PolicyInput,
-  RunToolOptions,
-  RunTurnOptions,
-  SessionSummary,
-  TurnCompletion,
-  TurnContext,
-  TurnResult,
-  UsageInput,
-} from './session.js';
+export type { RunTurnOptions, TurnContext } from './run-turn-options.js';
+export type { PolicyInput, RunToolOptions, SessionSummary } from './session.js';
 export { handoffSourceSpan, Session, UNSPECIFIED_MODEL } from './session.js';
 export type { AgentSessionOptions } from './session-config.js';
 export {
@@ -228,8 +220,10 @@ export * as semconv from './telemetry/semconv.js';
 export type { TelemetryOptions } from './telemetry/session-telemetry.js';
 export type { TurnGate, TurnGateContext, TurnGateOutcome, TurnGateTicket } from './turn-gate.js';
 export { enterGates, settleGates } from './turn-gate.js';
+export type { TurnCompletion, TurnResult } from './turn-result.js';
 export type { StreamOutcome } from './turn-stream.js';
 export { isStreamResult, observeStream } from './turn-stream.js';
+export type { UsageInput } from './usage-input.js';
 export type { UsageSink } from './usage-sink.js';
 export { FanOutUsageSink, JsonLinesUsageSink, NoopUsageSink, RingBufferUsageSink } from './usage-sink.js';
 export type { UsageCounts, UsageDict } from './usage-snapshot.js';

@@ -7,7 +7,8 @@ import { AgentSession } from './agent-session.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { AgentEventName } from './event-names.js';
 import { RecoveryExhaustedError, type RecoveryPolicy, type TurnFailure } from './recovery-policy.js';
-import type { Session, TurnContext } from './session.js';
+import type { TurnContext } from './run-turn-options.js';
+import type { Session } from './session.js';
 import type { AgentSessionOptions } from './session-config.js';
 import { TurnTimeoutError } from './session-errors.js';
 

@@ -27,8 +27,8 @@ import {
   type TurnFailure,
 } from './recovery-policy.js';
 import { retryAfterMs } from './retry-after.js';
+import type { TurnContext } from './run-turn-options.js';
 import { CallScope, runWithTimeout } from './run-with-timeout.js';
-import type { TurnContext, UsageInput } from './session.js';
 import { TurnTimeoutError } from './session-errors.js';
 import { sleep } from './sleep.js';
 import { errorMessageOf, errorTypeOf as exceptionTypeOf } from './telemetry/redact.js';
@@ -41,6 +41,7 @@ import {
   type TurnGateContext,
   type TurnGateTicket,
 } from './turn-gate.js';
+import type { UsageInput } from './usage-input.js';
 import { UsageSnapshot } from './usage-snapshot.js';
 
 /** @internal What a recovering turn needs from its session. */

@@ -2,7 +2,6 @@ import { ValidationError } from '@agentrace/pricing';
 import { type Attributes, context, diag, type Span, type SpanContext } from '@opentelemetry/api';
 import { detectResponse, detectResponseOrThrow } from './adapters/detect-response.js';
 import { type ResponseFacts, responseAttributes, type UsageFacts } from './adapters/response-facts.js';
-import { createStreamAccumulator } from './adapters/stream-usage.js';
 import type { UsageDetectionError } from './adapters/usage-detection-error.js';
 import { AgentEvent } from './agent-event.js';
 import type { AgentRegistry } from './agent-registry.js';
@@ -11,6 +10,8 @@ import type { AgentWorker } from './agent-worker.js';
 import { type CircuitBreaker, CircuitOpenError, type CircuitStateChange } from './circuit-breaker.js';
 import { classifyError } from './classify-error.js';
 import type { Clock } from './clock.js';
+import type { CompletedCall } from './completed-call.js';
+import { errorTypeFor } from './error-type.js';
 import { AgentEventName, AgentEventStatus, AgentFailureClass } from './event-names.js';
 import type { EventSink } from './event-sink.js';
 import { RingBufferEventSink } from './event-sink.js';
@@ -25,12 +26,12 @@ import { qualityLevelName } from './quality-gate.js';
 import { type AttemptHost, type GateContextInit, runRecoveringTurn } from './recovering-turn.js';
 import { attemptRecovery, RecoveryContext, type RecoveryRecord } from './recovery.js';
 import {
-  type AttemptRecord,
   RecoveryExhaustedError,
   type RecoveryPolicy,
   resolveRecoveryPolicy,
   type TurnFailure,
 } from './recovery-policy.js';
+import type { RunTurnOptions, TurnContext } from './run-turn-options.js';
 import { CallScope, runWithTimeout } from './run-with-timeout.js';
 import type { ResolvedSessionConfig } from './session-config.js';
 import {
@@ -39,6 +40,7 @@ import {
   SessionEndedError,
   TurnTimeoutError,
 } from './session-errors.js';
+import { observeStreamedTurn, type StreamedTurnHost } from './streamed-turn.js';
 import { errorMessageOf, errorTypeOf, sanitize } from './telemetry/redact.js';
 import * as sc from './telemetry/semconv.js';
 import {
@@ -48,124 +50,11 @@ import {
   type TurnTelemetry,
 } from './telemetry/session-telemetry.js';
 import { enterGates, settleGates, type TurnGateContext, type TurnGateTicket } from './turn-gate.js';
-import { isStreamResult, observeStream, type StreamOutcome } from './turn-stream.js';
-import { type UsageCounts, UsageSnapshot } from './usage-snapshot.js';
+import type { TurnResult } from './turn-result.js';
+import { isStreamResult } from './turn-stream.js';
+import { EMPTY_USAGE, toSnapshot, type UsageInput } from './usage-input.js';
+import type { UsageSnapshot } from './usage-snapshot.js';
 import { BudgetExceededError, UsageTracker } from './usage-tracker.js';
-
-/** What the work function of a turn is told about the attempt it runs (recovery fills in what a retry changes). */
-export interface TurnContext {
-  /** 1-based attempt number within this turn. */
-  readonly attempt: number;
-  /** 1-based number of this turn within the session. */
-  readonly turnNumber: number;
-  /** The provider to call (`gen_ai.provider.name`), when known. */
-  readonly provider?: string;
-  /** The model to call, when known. */
-  readonly model?: string;
-  /** The context budget (characters) to stay within, when a recovery policy sets one. */
-  readonly contextBudget?: number;
-  /**
-   * Reports the attempt's usage from inside the work (e.g. from a streamed response). Usage reported by an attempt
-   * that then fails is still recorded and costed: a failed call can cost money.
-   */
-  readonly reportUsage: (usage: UsageInput) => void;
-}
-
-/** Usage given directly, or derived from the turn's result. */
-export type UsageInput = UsageSnapshot | Partial<UsageCounts>;
-
-/** Options of {@link Session.runTurn}. */
-export interface RunTurnOptions<T> {
-  /** Requested model (`gen_ai.request.model`); prices the turn. Defaults to the session's `model`. */
-  model?: string;
-  /** Provider (`gen_ai.provider.name`, e.g. `openai`, `anthropic`, `gcp.gemini`). Defaults to the session's. */
-  provider?: string;
-  /** GenAI operation name (`chat` by default; `text_completion`, `generate_content`, `embeddings`, …). */
-  operation?: string;
-  /**
-   * The turn's token usage, when known up front; `'auto'` reads it (and the response model, id, finish reasons,
-   * reasoning tokens) from the result's shape: OpenAI Chat Completions and Responses, Anthropic Messages, Gemini,
-   * Bedrock Converse, the AI SDK. When it cannot, the turn records no tokens, `usageError` says why, and a span event
-   * and a one-time warning report it.
-   */
-  usage?: UsageInput | 'auto';
-  /** Derives the turn's usage from its result (e.g. from a provider response's `usage` field). */
-  estimateUsage?: (result: T) => UsageInput | undefined;
-  /** Abandon the work after this many milliseconds (`TurnTimeoutError`); its signal is aborted. */
-  timeoutMs?: number;
-  /** Cancels this turn (in addition to the session's signal). */
-  signal?: AbortSignal;
-  /** Extra request attributes for the model-call span (`gen_ai.request.max_tokens`, `gen_ai.request.temperature`, …). */
-  attributes?: Attributes;
-  /** The turn's input messages; recorded as `gen_ai.input.messages` only when content capture is on. */
-  input?: unknown;
-  /** Recovery policy for this turn (overrides the agent's); `false` turns the agent's off for this call. */
-  recovery?: RecoveryPolicy | false;
-  /**
-   * The usage you expect (e.g. the prompt's tokens plus `max_tokens`), priced and handed to the agent's gates so a
-   * shared budget can reserve it before the call.
-   */
-  expectedUsage?: UsageInput;
-  /**
-   * Whether to observe a streamed result (an async iterable or `ReadableStream`): default true. `false` treats it as
-   * an ordinary value (the turn ends when the work returns).
-   */
-  stream?: boolean;
-}
-
-/** How a turn ended, once its result is fully consumed (for a stream, when the stream ends). */
-export interface TurnCompletion {
-  /** `completed`; for a stream also `abandoned` (the consumer stopped early), `failed` or `cancelled`. */
-  readonly outcome: StreamOutcome;
-  /** The usage recorded for the call. */
-  readonly usage: UsageSnapshot;
-  /** Its cost in USD. */
-  readonly costUsd: number;
-  /** What the response (or stream) said about itself, when it was read. */
-  readonly facts?: ResponseFacts;
-}
-
-/** What {@link Session.runTurn} returns for a turn that produced a result. */
-export interface TurnResult<T> {
-  readonly ok: true;
-  /**
-   * What the work function returned. A stream (async iterable or `ReadableStream`) is passed through observed: the
-   * same object behind a proxy, or a piped `ReadableStream`; consume it as you would the original.
-   */
-  readonly result: T;
-  /** The usage recorded for the successful attempt (empty for a stream until it ends: see `done`). */
-  readonly usage: UsageSnapshot;
-  /** Its cost in USD (0 for a stream until it ends: see `done`). */
-  readonly costUsd: number;
-  /** The attempts under a recovery policy, in order (empty without one). */
-  readonly attempts: readonly AttemptRecord[];
-  /** Whether the result is a stream that is still being observed. */
-  readonly streamed: boolean;
-  /** Settles (never rejects) when the turn is fully recorded: at once, or when the stream ends. */
-  readonly done: Promise<TurnCompletion>;
-  /** With `usage: 'auto'`, why usage could not be read from the result (the turn then records no tokens). */
-  readonly usageError?: UsageDetectionError;
-}
-
-/** @internal A call that produced a result, on its way to being recorded. */
-interface CompletedCall<T> {
-  readonly result: T;
-  /** The span usage is recorded on: the turn's, or under recovery the successful attempt's. */
-  readonly span: TurnTelemetry;
-  readonly provider: string | undefined;
-  readonly model: string | undefined;
-  /**
-   * Usage reported from inside the work, read when the call is recorded (a function, not a value: a streamed
-   * result may report while it is consumed, after the work returned).
-   */
-  readonly reported: () => UsageSnapshot | undefined;
-  readonly tickets: readonly TurnGateTicket[];
-  readonly scope: CallScope;
-  readonly attempts: readonly AttemptRecord[];
-  readonly priorUsage: UsageSnapshot;
-  readonly priorCostUsd: number;
-  readonly recovering: boolean;
-}
 
 /** @internal */
 interface ResolvedUsage {
@@ -261,6 +150,7 @@ export class Session {
   /** Where recovery records being written now belong (the failing turn's span); set around each write. */
   #recordTarget: Span | undefined;
   readonly #attemptHost: AttemptHost;
+  readonly #streamHost: StreamedTurnHost;
 
   /** @internal Sessions are made by {@link AgentSession.open} / {@link AgentSession.run}. */
   constructor(init: SessionInit) {
@@ -310,6 +200,14 @@ export class Session {
       this.#subscriptions.push(breaker.onStateChange((change) => this.#onBreakerChange(change)));
     for (const breaker of cfg.breakers.all()) watch(breaker);
     this.#subscriptions.push(cfg.breakers.onBreaker(watch));
+    this.#streamHost = {
+      openStreams: this.#openStreams,
+      recordUsage: (model, provider, usage, span, responseModel, facts) =>
+        this.#recordUsage(model, provider, usage, span, responseModel, facts),
+      recordCall: (turn, call, usage, facts) => this.#recordCall(turn, call, usage, facts),
+      checkBudget: (turn) => this.#checkBudget(turn),
+      turnFailed: (err, turn, signal) => this.#turnFailed(err, turn, signal),
+    };
     this.#attemptHost = {
       telemetry: this.#telemetry,
       breakers: cfg.breakers,
@@ -551,7 +449,8 @@ export class Session {
     opts: RunTurnOptions<T>,
     call: CompletedCall<T>,
   ): TurnResult<T> | Promise<TurnResult<T>> {
-    if (opts.stream !== false && isStreamResult(call.result)) return this.#streamTurn(turn, opts, call);
+    if (opts.stream !== false && isStreamResult(call.result))
+      return observeStreamedTurn(this.#streamHost, turn, opts, call);
     call.scope.release();
     // Without gates there is nothing to await: the common turn completes synchronously (no extra promise).
     if (call.tickets.length > 0) return this.#completeGatedCall(turn, opts, call);
@@ -691,108 +590,6 @@ export class Session {
       turn.setAttributes({ [sc.ATTR_GEN_AI_RESPONSE_MODEL]: facts?.responseModel ?? call.model });
     }
     return costUsd;
-  }
-
-  /**
-   * A streamed result: passed through chunk by chunk; the turn's span stays open until the stream completes,
-   * fails, is abandoned or the turn is cancelled; usage is read from the chunks (or reported, or given) and
-   * recorded then. `done` settles with the outcome (it never rejects).
-   */
-  #streamTurn<T>(turn: TurnTelemetry, opts: RunTurnOptions<T>, call: CompletedCall<T>): TurnResult<T> {
-    const accumulator = createStreamAccumulator(
-      call.provider !== undefined ? { provider: call.provider } : {},
-    );
-    let first = true;
-    // The AI SDK reports a provider error mid-stream as an `error` part, not as a stream error.
-    let partError: unknown;
-    let resolveDone!: (completion: TurnCompletion) => void;
-    const done = new Promise<TurnCompletion>((resolve) => {
-      resolveDone = resolve;
-    });
-    let finished = false;
-    // Synchronous up to the gates, so that a session ending now ends this turn's span before its own.
-    const finish = (outcome: StreamOutcome, err?: unknown): void => {
-      if (finished) return;
-      finished = true;
-      this.#openStreams.delete(onSessionEnd);
-      call.scope.signal.removeEventListener('abort', onAbort);
-      call.scope.release();
-      let facts: ResponseFacts | undefined;
-      let usage = EMPTY_USAGE;
-      let costUsd = 0;
-      let gates: Promise<void> = Promise.resolve();
-      try {
-        facts = accumulator.facts();
-        usage =
-          call.reported() ??
-          facts?.usage ??
-          (opts.usage !== undefined && opts.usage !== 'auto' ? toSnapshot(opts.usage) : EMPTY_USAGE);
-        turn.setAttributes({ [sc.ATTR_AGENTRACE_STREAM_OUTCOME]: outcome });
-        if (outcome === 'failed' || outcome === 'cancelled') {
-          // What was streamed before the failure may still be billed.
-          if (!usage.isEmpty) {
-            costUsd = this.#recordUsage(
-              call.model ?? facts?.responseModel,
-              call.provider,
-              usage,
-              call.span,
-              undefined,
-              facts,
-            ).costUsd;
-          }
-          gates = settleGates(call.tickets, { ok: false, usage, costUsd });
-          if (outcome === 'cancelled') {
-            if (call.recovering) call.span.cancel();
-            turn.cancel();
-          } else {
-            if (call.recovering) call.span.fail(err, errorTypeFor(err));
-            this.#turnFailed(err, turn, call.scope.signal);
-          }
-        } else {
-          costUsd = this.#recordCall(turn, call, usage, facts);
-          gates = settleGates(call.tickets, { ok: true, usage, costUsd });
-          this.#checkBudget(turn);
-          turn.succeed(facts?.responseModel);
-        }
-      } catch (recordErr) {
-        // A malformed count in the stream must not break the consumer; the turn still ends.
-        turn.fail(recordErr, sc.ERROR_TYPE_VALUE_USAGE);
-      }
-      const completion: TurnCompletion = { outcome, usage, costUsd, ...(facts && { facts }) };
-      void gates.then(() => resolveDone(completion));
-    };
-    const onAbort = () => finish('cancelled');
-    // Backstop: a stream still open when the session ends (never drained, consumed some other way) ends with it.
-    const onSessionEnd = (cancelled: boolean) => finish(cancelled ? 'cancelled' : 'abandoned');
-    this.#openStreams.add(onSessionEnd);
-    call.scope.signal.addEventListener('abort', onAbort, { once: true });
-    const observed = observeStream(call.result, {
-      onChunk: (chunk) => {
-        if (first) {
-          first = false;
-          turn.firstChunk();
-        }
-        if (isErrorPart(chunk)) partError ??= chunk.error;
-        accumulator.add(chunk);
-      },
-      onEnd: (outcome) => {
-        if (partError !== undefined) finish('failed', partError);
-        else finish(outcome);
-      },
-      onError: (err) => {
-        const cancelled = call.scope.signal.aborted && !TurnTimeoutError.isInstance(call.scope.signal.reason);
-        finish(cancelled ? 'cancelled' : 'failed', err);
-      },
-    });
-    return {
-      ok: true,
-      result: observed,
-      usage: EMPTY_USAGE,
-      costUsd: 0,
-      attempts: call.attempts,
-      streamed: true,
-      done,
-    };
   }
 
   /** What the gates are told about one call. */
@@ -1377,33 +1174,10 @@ export class Session {
   }
 }
 
-/** `error.type` of a turn failure that was not classified by recovery. */
-function errorTypeFor(err: unknown): string {
-  if (CircuitOpenError.isInstance(err)) return sc.ERROR_TYPE_VALUE_CIRCUIT_OPEN;
-  if (TurnTimeoutError.isInstance(err)) return FailureScenario.LLM_TIMEOUT;
-  return classifyError(err);
-}
-
-function toSnapshot(usage: UsageInput | undefined): UsageSnapshot {
-  if (usage === undefined) return EMPTY_USAGE;
-  return usage instanceof UsageSnapshot ? usage : new UsageSnapshot(usage);
-}
-
-const EMPTY_USAGE = new UsageSnapshot();
 const NO_PRICE_QUERY = Object.freeze({});
 
 /** `T` with its `readonly` fields writable, to build a value field by field. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** An AI SDK stream part reporting a provider error (`{ type: 'error', error }`). */
-function isErrorPart(chunk: unknown): chunk is { type: 'error'; error: unknown } {
-  return (
-    typeof chunk === 'object' &&
-    chunk !== null &&
-    (chunk as { type?: unknown }).type === 'error' &&
-    'error' in chunk
-  );
-}
 
 /** The error `detectResponseOrThrow` gives for a result it cannot read. */
 function detectionError(result: unknown): UsageDetectionError {
