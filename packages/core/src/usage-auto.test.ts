@@ -14,7 +14,8 @@ afterEach(async () => {
   await otel.shutdown();
 });
 
-function agent() {
+/** An agent with prices for `gpt-4o` and `claude` (with `cacheWrite1hPerMillion`, a 1-hour write price). */
+function agent(cacheWrite1hPerMillion?: number) {
   const pricing = new PriceTable();
   pricing.register('gpt-4o', { inputPerMillion: 2.5, outputPerMillion: 10, cacheReadPerMillion: 1.25 });
   pricing.register('claude', {
@@ -22,6 +23,7 @@ function agent() {
     outputPerMillion: 15,
     cacheReadPerMillion: 0.3,
     cacheWritePerMillion: 3.75,
+    ...(cacheWrite1hPerMillion !== undefined && { cacheWrite1hPerMillion }),
   });
   return new AgentSession({
     role: 'r',
@@ -87,23 +89,7 @@ describe("runTurn(fn, { usage: 'auto' })", () => {
   });
 
   describe("Anthropic's 1-hour cache writes", () => {
-    function anthropicAgent() {
-      const pricing = new PriceTable();
-      pricing.register('claude', {
-        inputPerMillion: 3,
-        outputPerMillion: 15,
-        cacheReadPerMillion: 0.3,
-        cacheWritePerMillion: 3.75,
-        cacheWrite1hPerMillion: 6,
-      });
-      return new AgentSession({
-        role: 'r',
-        phase: 'p',
-        pricing,
-        tracerProvider: otel.tracerProvider,
-        meterProvider: otel.meterProvider,
-      });
-    }
+    const anthropicAgent = () => agent(6);
     const u = ANTHROPIC_MESSAGE_CACHED.usage;
     const oneHour = u.cache_creation.ephemeral_1h_input_tokens;
     const fiveMinutes = u.cache_creation.ephemeral_5m_input_tokens;
