@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import {
   AgentSession,
   type AgentSessionOptions,
@@ -366,19 +367,25 @@ describe.skipIf(NODE_MAJOR < 22)('agentraceMiddleware (ai 7 declares Node >= 22)
       expect(chat.attributes['error.type']).toBe('rate_limit');
     });
 
-    it('aborting a stream mid-way ends the turn as cancelled, with the usage that had arrived', async () => {
+    it('aborting a stream mid-way ends the turn as cancelled, not failed, billing only usage that had arrived', async () => {
       const controller = new AbortController();
       const parts = streamParts(['a', 'b', 'c', 'd']);
       const mock = openaiModel({
         doStream: async ({ abortSignal }) => {
+          if (!abortSignal) throw new Error('the model call was given no abort signal');
           let i = 0;
           return {
             stream: new ReadableStream({
-              pull(c) {
-                if (abortSignal?.aborted) return c.error(abortSignal.reason);
+              async pull(c) {
                 const part = parts[i++];
-                if (part === undefined) c.close();
-                else c.enqueue(part);
+                if (part === undefined) return c.close();
+                if (part.type === 'text-delta' && part.delta === 'c') {
+                  // A provider still generating: nothing more arrives until the request is aborted. (Reading ahead
+                  // is up to the runtime's streams: on Node 24 they pull every part before the consumer sees 'b'.)
+                  if (!abortSignal.aborted) await once(abortSignal, 'abort');
+                  return c.error(abortSignal.reason);
+                }
+                c.enqueue(part);
               },
             }),
           };
@@ -394,6 +401,8 @@ describe.skipIf(NODE_MAJOR < 22)('agentraceMiddleware (ai 7 declares Node >= 22)
       const chat = otel.span('chat gpt-4o');
       expect(chat.status.code).not.toBe(SpanStatusCode.ERROR);
       expect(chat.attributes['agentrace.stream.outcome']).toBe('cancelled');
+      // The finish part (with usage) never arrived: nothing is billed for the cancelled stream.
+      expect(chat.attributes['gen_ai.usage.output_tokens']).toBeUndefined();
     });
   });
 
