@@ -124,6 +124,33 @@ describe('a breaker with a store', () => {
     expect(a.breaker.state()).toBe('closed');
   });
 
+  it('a probe slower than its lease keeps its slot: it renews the lease while it runs', async () => {
+    vi.useFakeTimers();
+    const { time, join, store } = fleet({ failureThreshold: 1, probeLeaseMs: 300 });
+    const a = join();
+    const b = join();
+    await swallow(a.breaker.execute(failing));
+    time.advance(1000);
+    let release!: () => void;
+    const probe = a.breaker.execute(() => new Promise<void>((r) => (release = r)));
+    await vi.advanceTimersByTimeAsync(0);
+    // Three leases' worth of time on the store's clock, with the renewal timer firing along.
+    for (let i = 0; i < 9; i++) {
+      time.advance(100);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    const second = await swallow(b.breaker.execute(() => 'second'));
+    expect(CircuitOpenError.isInstance(second) && second.state).toBe('half_open');
+    release();
+    await probe;
+    expect(a.breaker.state()).toBe('closed');
+    // The renewals stop with the probe: its slot (and the spell) are over, and nothing else is renewed.
+    const renewals = vi.spyOn(store, 'breaker');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(renewals.mock.calls.filter(([r]) => r.command.type === 'renew')).toHaveLength(0);
+    expect(await b.breaker.execute(() => 'after')).toBe('after');
+  });
+
   it('notices transitions made elsewhere on its own, every syncIntervalMs', async () => {
     vi.useFakeTimers();
     const { join } = fleet({ syncIntervalMs: 200 });

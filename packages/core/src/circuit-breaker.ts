@@ -159,8 +159,9 @@ export interface CircuitBreakerOptions {
    */
   store?: StateStore;
   /**
-   * With a store: how long a half-open probe holds its slot (ms, default 30 000). A prober that crashes frees it
-   * after this; set it above your call timeout, or a slow probe's slot may be given to a second probe.
+   * With a store: how long a half-open probe holds its slot without renewing it (ms, default 30 000). A running probe
+   * renews its lease every third of this, so a slow probe keeps its slot; a prober that crashes stops renewing, and
+   * its slot is free again after this.
    */
   probeLeaseMs?: number;
   /** With a store: how often the view behind `state()` is refreshed (ms, default 500). */
@@ -411,6 +412,10 @@ export class CircuitBreaker {
     const controller = new AbortController();
     const forwardAbort = () => controller.abort(callerSignal?.reason);
     callerSignal?.addEventListener('abort', forwardAbort, { once: true });
+    const renewal =
+      'leaseId' in admitted && admitted.kind === CircuitState.HALF_OPEN
+        ? this.#renewWhileRunning(admitted)
+        : undefined;
     let value: T;
     try {
       value = await fn(controller.signal, {
@@ -425,6 +430,7 @@ export class CircuitBreaker {
       throw err;
     } finally {
       callerSignal?.removeEventListener('abort', forwardAbort);
+      if (renewal !== undefined) clearInterval(renewal);
     }
     if ('leaseId' in admitted) await this.#sharedSettle(admitted, 'success');
     else this.#settle(admitted, 'success');
@@ -709,6 +715,35 @@ export class CircuitBreaker {
       this.#rejected.emit({ name: this.name, state: error.state, retryAfterMs: error.retryAfterMs, at: now });
     }
     throw error;
+  }
+
+  /**
+   * Keeps a running probe's lease alive: renewed every third of `probeLeaseMs`, so a probe slower than the lease (a
+   * long generation, a reasoning model) keeps its slot, while a prober that crashed stops renewing and its slot
+   * lapses. A renewal the store refuses (the lease lapsed, or the spell ended) changes nothing for the call.
+   */
+  #renewWhileRunning(admitted: SharedAdmission): ReturnType<typeof setInterval> {
+    const shared = this.#shared as SharedCircuit;
+    const command: BreakerCommand = {
+      type: 'renew',
+      generation: admitted.generation,
+      leaseId: admitted.leaseId,
+    };
+    const timer = setInterval(() => {
+      const run = async () => {
+        try {
+          this.#onReply(shared, await shared.store.breaker(this.#request(shared, command)));
+        } catch (err) {
+          this.#storeFailed(shared, err);
+        }
+      };
+      const pending = run();
+      shared.pending.add(pending);
+      void pending.finally(() => shared.pending.delete(pending));
+    }, shared.config.probeLeaseMs / 3);
+    // A renewal never keeps the process alive on its own: the probe's own work does.
+    timer.unref?.();
+    return timer;
   }
 
   /** Counts a store-admitted call's outcome; while the store is away, on the local machine instead. */

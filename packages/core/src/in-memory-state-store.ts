@@ -154,6 +154,17 @@ export class InMemoryStateStore implements StateStore {
           admitted = true;
         }
         break;
+      case 'renew':
+        lazy();
+        if (
+          rec.state === CircuitState.HALF_OPEN &&
+          command.generation === rec.generation &&
+          rec.probes.has(command.leaseId)
+        ) {
+          rec.probes.set(command.leaseId, now + config.probeLeaseMs);
+          admitted = true;
+        }
+        break;
       case 'settle':
         if (command.generation !== rec.generation) rec.probes.delete(command.leaseId);
         else if (rec.state === CircuitState.HALF_OPEN) {

@@ -106,6 +106,12 @@ export type BreakerCommand =
       readonly outcome: 'success' | 'failure' | 'ignored';
       readonly leaseId: string;
     }
+  /**
+   * Extend a half-open probe's lease to `probeLeaseMs` from now, while the probe still holds it under `generation`
+   * (`admitted` in the reply says whether it did: a lease that already expired, or a newer transition, is not
+   * brought back). A breaker renews its probes while they run, so a slow probe keeps its slot.
+   */
+  | { readonly type: 'renew'; readonly generation: number; readonly leaseId: string }
   /** Count an outcome reported outside `execute` (`recordSuccess` / `recordFailure`). */
   | { readonly type: 'record'; readonly outcome: 'success' | 'failure' }
   /** Close the circuit and forget the counts. */
@@ -142,7 +148,7 @@ export interface BreakerReply {
   readonly state: CircuitState;
   /** Increases by one with every transition; identifies the state a call was admitted under. */
   readonly generation: number;
-  /** For `admit`: whether the call may run. */
+  /** For `admit`: whether the call may run; for `renew`: whether the lease was extended. */
   readonly admitted: boolean;
   /** While open: ms until the circuit goes half-open; 0 otherwise. */
   readonly retryAfterMs: number;

@@ -172,7 +172,7 @@ export class RedisStateStore implements StateStore {
         String(s.kind === 'failure_rate' ? s.minimumCalls : 0),
         String(s.kind === 'failure_rate' ? s.buckets : 0),
         'leaseId' in command ? command.leaseId : '',
-        String(command.type === 'settle' ? command.generation : -1),
+        String('generation' in command ? command.generation : -1),
         'outcome' in command ? command.outcome : '',
       ],
     )) as unknown[];

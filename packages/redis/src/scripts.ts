@@ -36,7 +36,8 @@ local function int(x) return string.format('%.0f', x) end
  *
  * KEYS: 1 state hash, 2 probe leases (zset lease -> expiry), 3 transition log (list).
  * ARGV: 1 now, 2 command, 3 since, 4 actor, 5 recoveryTimeoutMs, 6 halfOpenMaxProbes, 7 probeLeaseMs, 8 ttlMs,
- * 9 strategy kind, 10 threshold, 11 windowMs, 12 minimumCalls, 13 buckets, 14 leaseId, 15 generation, 16 outcome.
+ * 9 strategy kind, 10 threshold, 11 windowMs, 12 minimumCalls, 13 buckets, 14 leaseId, 15 generation (settle,
+ * renew), 16 outcome.
  * Returns: state, generation, admitted, retryAfterMs, inFlight, consecutiveFailures, windowCalls, windowFailures,
  * since, lastFailureAt, now, then the log entries after ARGV[3] ("gen|from|to|reason|at|actor").
  */
@@ -153,6 +154,13 @@ elseif cmd == 'admit' then
   if st == 'closed' then admitted = 1
   elseif st == 'half_open' and redis.call('ZCARD', KEYS[2]) < maxProbes then
     redis.call('ZADD', KEYS[2], now + leaseMs, lease)
+    admitted = 1
+  end
+elseif cmd == 'renew' then
+  dirty = true
+  lazy()
+  if st == 'half_open' and settleGen == gen and redis.call('ZSCORE', KEYS[2], lease) then
+    redis.call('ZADD', KEYS[2], 'XX', now + leaseMs, lease)
     admitted = 1
   end
 elseif cmd == 'settle' then

@@ -240,6 +240,40 @@ export function describeStateStoreContract(label: string, factory: StoreFactory)
         expect(reopened).toMatchObject({ state: 'open', retryAfterMs: 1000 });
       });
 
+      it('a probe that renews its lease keeps its slot; a lapsed lease or an ended spell is not renewed', async () => {
+        const { ask, time } = setup();
+        const config = consecutive(1, { halfOpenMaxProbes: 1 });
+        await ask({ type: 'record', outcome: 'failure' }, config);
+        time.advance(1000);
+        const probe = await ask({ type: 'admit', leaseId: 'slow' }, config);
+        expect(probe).toMatchObject({ admitted: true, state: 'half_open' });
+        const renew = (generation: number, leaseId = 'slow') =>
+          ask({ type: 'renew', generation, leaseId }, config);
+        for (let i = 0; i < 3; i++) {
+          time.advance(400);
+          expect(await renew(probe.generation)).toMatchObject({
+            admitted: true,
+            state: 'half_open',
+            inFlight: 1,
+          });
+        }
+        // 1,200 ms after it was admitted, well past its 500 ms lease, the slot is still the slow probe's.
+        expect((await ask({ type: 'admit', leaseId: 'second' }, config)).admitted).toBe(false);
+        expect((await renew(probe.generation - 1)).admitted).toBe(false);
+        expect(await renew(probe.generation, 'ghost')).toMatchObject({ admitted: false, inFlight: 1 });
+        // Left to lapse, a lease cannot be brought back, and its slot goes to the next probe.
+        time.advance(500);
+        expect((await renew(probe.generation)).admitted).toBe(false);
+        const second = await ask({ type: 'admit', leaseId: 'second' }, config);
+        expect(second).toMatchObject({ admitted: true, inFlight: 1 });
+        // Once the spell ends, its leases are gone: nothing to renew.
+        await ask(
+          { type: 'settle', generation: second.generation, outcome: 'success', leaseId: 'second' },
+          config,
+        );
+        expect(await renew(second.generation, 'second')).toMatchObject({ admitted: false, state: 'closed' });
+      });
+
       it('an ignored probe outcome (cancelled, filtered) frees its slot without deciding', async () => {
         const { ask, time } = setup();
         const config = consecutive(1, { halfOpenMaxProbes: 1 });
