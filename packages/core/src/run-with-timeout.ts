@@ -101,6 +101,8 @@ export function runWithTimeout<T>(
         cleanup();
         reject(err);
       };
+      // Cancelled from outside (the session, the caller) before the timer: the timer must not outlive the call.
+      scope.onAbort = fail;
     }
     let pending: PromiseLike<T> | T;
     try {
