@@ -32,7 +32,7 @@ beforeAll(async () => {
   receiver = await startOtlpReceiver();
   result = await runDemo({
     seed: 11,
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
     prometheus: false,
     output: {
       write: (s: string) => {

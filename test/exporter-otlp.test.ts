@@ -99,11 +99,12 @@ function start(opts: SetupTelemetryOptions) {
   const counter = new EndedCounter();
   const handle = setupTelemetry({
     registerGlobal: false,
-    env: {},
     warn: (m) => warnings.push(m),
     output: { write: (s: string) => output.push(s) },
     spanProcessors: [counter],
     ...opts,
+    // This receiver decodes JSON; test/exporter-otlp-protobuf.test.ts covers the default protocol.
+    env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', ...opts.env },
   });
   handles.push(handle);
   return { handle, warnings, output, counter };
@@ -305,7 +306,7 @@ describe('a collector that is down, failing or stalled', () => {
     expect(t.handle.dropped.metricExports).toBe(2);
     expect(t.warnings).toHaveLength(1);
     expect(t.warnings[0]).toMatch(
-      /^agentrace: telemetry is being dropped \(export of (spans|metrics) to http:\/\/127\.0\.0\.1:\d+\/v1\/(traces|metrics) failed: .*ECONNREFUSED/,
+      /^agentrace: telemetry is being dropped \(export of (spans|metrics) to http:\/\/127\.0\.0\.1:\d+\/v1\/(traces|metrics) \(http\/json\) failed: .*ECONNREFUSED/,
     );
     // Shutdown is bounded by its timeout (2500 ms here), whatever the collector does.
     expect(shutdownMs).toBeLessThan(t.handle.config.shutdownTimeoutMs + 500);

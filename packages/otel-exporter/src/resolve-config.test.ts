@@ -3,7 +3,8 @@ import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { AlwaysOnSampler, SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { EnvReader } from './env.js';
-import { DEFAULTS, joinUrl, resolveSetup } from './resolve-config.js';
+import { DEFAULTS, resolveSetup } from './resolve-config.js';
+import { joinUrl } from './resolve-otlp.js';
 import type { SetupTelemetryOptions } from './telemetry-options.js';
 
 const tty = { write: () => true, isTTY: true };
@@ -227,13 +228,6 @@ describe('resolveSetup: headers, sampler and limits', () => {
     expect(config.exportTimeoutMs).toBe(DEFAULTS.exportTimeoutMs);
     expect(config.maxQueueSize).toBe(DEFAULTS.maxQueueSize);
     expect(warnings).toHaveLength(2);
-  });
-
-  it('warns that a non-JSON OTLP protocol is not what agentrace sends', () => {
-    expect(resolve({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).warnings).toEqual([
-      expect.stringContaining('http/json'),
-    ]);
-    expect(resolve({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).warnings).toEqual([]);
   });
 
   it('disables everything with OTEL_SDK_DISABLED=true', () => {

@@ -3,6 +3,16 @@ import { defaultServiceName } from '@opentelemetry/resources';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { EnvReader, type TelemetryEnv } from './env.js';
+import { DEFAULT_OTLP_PROTOCOL } from './otlp-protocol.js';
+import {
+  compressionOption,
+  configuredEndpoint,
+  DEFAULT_OTLP_ENDPOINTS,
+  defaultEndpoint,
+  type ResolvedOtlpTransport,
+  resolveProtocol,
+  resolveTransport,
+} from './resolve-otlp.js';
 import { buildSampler, DEFAULT_SAMPLER, TracesSamplerName, usesRatio } from './sampler.js';
 import {
   MetricsExporterName,
@@ -21,7 +31,11 @@ export const DEFAULTS = {
   prometheusPort: 9464,
   prometheusPath: '/metrics',
   /** The spec's default OTLP/HTTP endpoint, used when `otlp` is chosen with no endpoint configured. */
-  otlpEndpoint: 'http://localhost:4318',
+  otlpEndpoint: DEFAULT_OTLP_ENDPOINTS.http,
+  /** The spec's default OTLP/gRPC endpoint. */
+  otlpGrpcEndpoint: DEFAULT_OTLP_ENDPOINTS.grpc,
+  /** The spec's default protocol. */
+  otlpProtocol: DEFAULT_OTLP_PROTOCOL,
 } as const;
 
 /** What {@link setupTelemetry} decided from its options and the environment (no secrets: header names only). */
@@ -35,11 +49,14 @@ export interface ResolvedTelemetryConfig {
     readonly exporters: readonly TracesExporterName[];
     /** OTLP URL, when `otlp` is among the exporters. */
     readonly url?: string;
+    /** Protocol, timeout, compression and TLS of the OTLP export, when `otlp` is among the exporters. */
+    readonly otlp?: ResolvedOtlpTransport;
     readonly headerNames: readonly string[];
   };
   readonly metrics: {
     readonly exporters: readonly MetricsExporterName[];
     readonly url?: string;
+    readonly otlp?: ResolvedOtlpTransport;
     readonly headerNames: readonly string[];
     readonly exportIntervalMs: number;
   };
@@ -76,6 +93,8 @@ const SAMPLERS = Object.values(TracesSamplerName) as string[];
  *
  * @throws {ValidationError} an explicit option is malformed (the field is named); bad environment values are
  *   collected in `warnings` instead and replaced by their defaults.
+ * @throws {UnsupportedProtocolError} an option or variable names an unknown OTLP protocol: sending in a format
+ *   the collector does not expect would lose everything, so this one is not replaced by a default.
  */
 export function resolveSetup(opts: SetupTelemetryOptions, output: TerminalOutput): ResolvedSetup {
   if (typeof opts !== 'object' || opts === null) {
@@ -87,8 +106,11 @@ export function resolveSetup(opts: SetupTelemetryOptions, output: TerminalOutput
   const resourceAttributes = resolveResource(opts, env);
   const serviceName = resourceAttributes[ATTR_SERVICE_NAME] as string;
 
-  const tracesUrl = signalUrl(opts, env, 'traces');
-  const metricsUrl = signalUrl(opts, env, 'metrics');
+  compressionOption(opts);
+  const tracesProtocol = resolveProtocol(opts, env, 'traces');
+  const metricsProtocol = resolveProtocol(opts, env, 'metrics');
+  const tracesUrl = configuredEndpoint(opts, env, 'traces', tracesProtocol);
+  const metricsUrl = configuredEndpoint(opts, env, 'metrics', metricsProtocol);
 
   const tracesExporters = disabled
     ? []
@@ -116,10 +138,32 @@ export function resolveSetup(opts: SetupTelemetryOptions, output: TerminalOutput
     metricsExporters = [...metricsExporters, MetricsExporterName.PROMETHEUS];
   }
 
+  const explicitTimeoutMs = positive('exportTimeoutMs', opts.exportTimeoutMs);
   const exportTimeoutMs =
-    positive('exportTimeoutMs', opts.exportTimeoutMs) ??
+    explicitTimeoutMs ??
     env.number('OTEL_EXPORTER_OTLP_TIMEOUT', (n) => n > 0, 'a positive number of milliseconds') ??
     DEFAULTS.exportTimeoutMs;
+  const timeouts = { explicit: explicitTimeoutMs, fallback: exportTimeoutMs };
+  const tracesOtlp = tracesExporters.includes('otlp')
+    ? resolveTransport(
+        opts,
+        env,
+        'traces',
+        tracesProtocol,
+        tracesUrl ?? defaultEndpoint('traces', tracesProtocol),
+        timeouts,
+      )
+    : undefined;
+  const metricsOtlp = metricsExporters.includes('otlp')
+    ? resolveTransport(
+        opts,
+        env,
+        'metrics',
+        metricsProtocol,
+        metricsUrl ?? defaultEndpoint('metrics', metricsProtocol),
+        timeouts,
+      )
+    : undefined;
   const maxQueueSize =
     positiveInteger('maxQueueSize', opts.maxQueueSize) ??
     env.number('OTEL_BSP_MAX_QUEUE_SIZE', isPositiveInteger, 'a positive integer') ??
@@ -137,16 +181,12 @@ export function resolveSetup(opts: SetupTelemetryOptions, output: TerminalOutput
     resourceAttributes,
     traces: {
       exporters: tracesExporters,
-      ...(tracesExporters.includes('otlp') && {
-        url: tracesUrl ?? joinUrl(DEFAULTS.otlpEndpoint, 'v1/traces'),
-      }),
+      ...(tracesOtlp && { url: tracesOtlp.url, otlp: tracesOtlp }),
       headerNames: [],
     },
     metrics: {
       exporters: metricsExporters,
-      ...(metricsExporters.includes('otlp') && {
-        url: metricsUrl ?? joinUrl(DEFAULTS.otlpEndpoint, 'v1/metrics'),
-      }),
+      ...(metricsOtlp && { url: metricsOtlp.url, otlp: metricsOtlp }),
       headerNames: [],
       exportIntervalMs:
         positive('metricExportIntervalMs', opts.metricExportIntervalMs) ??
@@ -162,7 +202,9 @@ export function resolveSetup(opts: SetupTelemetryOptions, output: TerminalOutput
     scheduledDelayMs:
       env.number('OTEL_BSP_SCHEDULE_DELAY', (n) => n >= 0, 'a non-negative number of milliseconds') ??
       DEFAULTS.scheduledDelayMs,
-    shutdownTimeoutMs: positive('shutdownTimeoutMs', opts.shutdownTimeoutMs) ?? exportTimeoutMs + 1000,
+    shutdownTimeoutMs:
+      positive('shutdownTimeoutMs', opts.shutdownTimeoutMs) ??
+      Math.max(exportTimeoutMs, tracesOtlp?.timeoutMs ?? 0, metricsOtlp?.timeoutMs ?? 0) + 1000,
     registerGlobal: !disabled && bool('registerGlobal', opts.registerGlobal, true),
     color: resolveColor(opts, env, output),
   };
@@ -174,12 +216,6 @@ export function resolveSetup(opts: SetupTelemetryOptions, output: TerminalOutput
     traces: { ...config.traces, headerNames: Object.keys(tracesHeaders) },
     metrics: { ...config.metrics, headerNames: Object.keys(metricsHeaders) },
   };
-  const protocol = env.string('OTEL_EXPORTER_OTLP_PROTOCOL');
-  if (protocol !== undefined && protocol !== 'http/json') {
-    env.warn(
-      `OTEL_EXPORTER_OTLP_PROTOCOL=${JSON.stringify(protocol)}: agentrace exports OTLP over HTTP as JSON (http/json)`,
-    );
-  }
   return {
     config: withHeaderNames,
     tracesHeaders,
@@ -222,54 +258,6 @@ function resolveResource(
   const version = text('serviceVersion', opts.serviceVersion);
   if (version !== undefined) attrs[ATTR_SERVICE_VERSION] = version;
   return attrs;
-}
-
-/** Signal URL from options, then environment; undefined when none is configured. */
-function signalUrl(
-  opts: SetupTelemetryOptions,
-  env: EnvReader,
-  signal: 'traces' | 'metrics',
-): string | undefined {
-  const specificField = signal === 'traces' ? 'tracesEndpoint' : 'metricsEndpoint';
-  const specific = url(specificField, opts[specificField]);
-  if (specific !== undefined) return specific;
-  const base = url('endpoint', opts.endpoint);
-  if (base !== undefined) return joinUrl(base, `v1/${signal}`);
-  const envSpecificName = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
-  const envSpecific = envUrl(env, envSpecificName);
-  if (envSpecific !== undefined) return envSpecific;
-  const envBase = envUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
-  return envBase !== undefined ? joinUrl(envBase, `v1/${signal}`) : undefined;
-}
-
-/** The spec: the base endpoint gets `/v1/<signal>` appended, keeping any path it has. */
-export function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}/${path}`;
-}
-
-function envUrl(env: EnvReader, name: string): string | undefined {
-  const raw = env.string(name);
-  if (raw === undefined) return undefined;
-  if (isHttpUrl(raw)) return raw;
-  env.warn(`${name}=${JSON.stringify(raw)} is not an http(s) URL; ignored`);
-  return undefined;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function url(field: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !isHttpUrl(value)) {
-    throw new ValidationError({ field, value, expected: 'an http(s) URL' });
-  }
-  return value;
 }
 
 function exporterList<T extends string>(

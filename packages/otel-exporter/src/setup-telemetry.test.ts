@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { AgentSession, UsageSnapshot, ValidationError } from '@agentrace/core';
 import { context, metrics, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -202,5 +203,77 @@ describe('setupTelemetry with a Prometheus endpoint', () => {
     } finally {
       await new Promise((r) => blocker.close(r));
     }
+  });
+});
+
+describe('setupTelemetry over OTLP/HTTP', () => {
+  async function receiver() {
+    const got: Array<{ path: string; type: string | undefined; encoding: string | undefined; body: Buffer }> =
+      [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({
+          path: req.url ?? '',
+          type: req.headers['content-type'],
+          encoding: req.headers['content-encoding'],
+          body: Buffer.concat(chunks),
+        });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, got, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it('sends protobuf by default, JSON when asked, gzip-compressed when asked', async () => {
+    const r = await receiver();
+    try {
+      const proto = start({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.url } });
+      await runAgent(proto.handle);
+      await proto.handle.shutdown();
+      const json = start({
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: r.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+        },
+      });
+      await runAgent(json.handle);
+      await json.handle.shutdown();
+      const [protoTraces, jsonTraces] = r.got.filter((g) => g.path === '/v1/traces');
+      const [protoMetrics, jsonMetrics] = r.got.filter((g) => g.path === '/v1/metrics');
+      expect(protoTraces).toMatchObject({ type: 'application/x-protobuf', encoding: undefined });
+      expect(protoMetrics).toMatchObject({ type: 'application/x-protobuf' });
+      expect(jsonTraces).toMatchObject({ type: 'application/json', encoding: 'gzip' });
+      expect(JSON.parse(gunzipSync(jsonTraces!.body).toString('utf8'))).toHaveProperty('resourceSpans');
+      expect(jsonMetrics).toMatchObject({ type: 'application/json', encoding: undefined });
+      expect([...proto.warnings, ...json.warnings]).toEqual([]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('reports a TLS file it cannot read, once, and goes on without it', () => {
+    const t = start({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'https://127.0.0.1:1',
+        OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: '/nonexistent/ca.pem',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    expect(t.warnings).toEqual([
+      expect.stringMatching(
+        /^agentrace: cannot read the OTLP certificate "\/nonexistent\/ca\.pem" \(.*ENOENT/,
+      ),
+    ]);
+  });
+
+  it('refuses an unknown protocol before anything is started', () => {
+    expect(() => start({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' } })).toThrow(
+      expect.objectContaining({ name: 'UnsupportedProtocolError', variable: 'OTEL_EXPORTER_OTLP_PROTOCOL' }),
+    );
   });
 });

@@ -2,8 +2,6 @@ import { ValidationError } from '@agentrace/core';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -15,6 +13,7 @@ import { renderCostTable } from './cost-table.js';
 import { DroppedTelemetry, type DroppedTelemetryCounts, displayUrl } from './dropped-telemetry.js';
 import { GuardedMetricExporter, settle } from './export-guard.js';
 import { histogramViews } from './histogram-views.js';
+import { createMetricExporter, createSpanExporter } from './otlp-exporters.js';
 import { PrometheusEndpoint } from './prometheus-endpoint.js';
 import { type ResolvedTelemetryConfig, resolveSetup } from './resolve-config.js';
 import type { SetupTelemetryOptions, TerminalOutput } from './telemetry-options.js';
@@ -61,7 +60,8 @@ export interface TelemetryHandle {
 
 /**
  * Wires the OpenTelemetry SDK for agentrace in one call: a Node tracer provider (AsyncLocalStorage context), a
- * meter provider with the GenAI histogram buckets, OTLP over HTTP for traces and metrics, an optional Prometheus
+ * meter provider with the GenAI histogram buckets, OTLP for traces and metrics (`http/protobuf` by default,
+ * `http/json` or `grpc` when asked, per the exporter specification's variables), an optional Prometheus
  * endpoint, and, when no collector is configured, a trace tree and cost table in the terminal.
  *
  * Options win over the standard `OTEL_*` variables, which win over defaults. A collector that is down, slow or
@@ -153,20 +153,22 @@ class Telemetry implements TelemetryHandle {
     this.resource = defaultResource().merge(resourceFromAttributes({ ...config.resourceAttributes }));
 
     const spanProcessors: SpanProcessor[] = [];
-    if (config.traces.url !== undefined) {
+    if (config.traces.otlp !== undefined) {
+      const transport = config.traces.otlp;
       this.#otlpSpans = new BoundedSpanProcessor(
-        new OTLPTraceExporter({
-          url: config.traces.url,
+        createSpanExporter({
+          transport,
           headers: setup.tracesHeaders,
-          timeoutMillis: config.exportTimeoutMs,
+          timeoutMs: transport.timeoutMs,
+          warn: this.#warn,
         }),
         {
           maxQueueSize: config.maxQueueSize,
           maxExportBatchSize: config.maxExportBatchSize,
           scheduledDelayMs: config.scheduledDelayMs,
-          exportTimeoutMs: config.exportTimeoutMs,
+          exportTimeoutMs: transport.timeoutMs,
           dropped: this.#dropped,
-          target: `spans to ${displayUrl(config.traces.url)}`,
+          target: `spans to ${displayUrl(transport.url)} (${transport.protocol})`,
         },
       );
       spanProcessors.push(this.#otlpSpans);
@@ -186,21 +188,27 @@ class Telemetry implements TelemetryHandle {
       this.#costReader = new CollectingReader();
       readers.push(this.#costReader);
     }
-    if (config.metrics.url !== undefined) {
+    if (config.metrics.otlp !== undefined) {
+      const transport = config.metrics.otlp;
       const interval = config.metrics.exportIntervalMs;
       const timeoutMs = Math.min(
-        config.exportTimeoutMs,
+        transport.timeoutMs,
         Math.max(1, interval - Math.min(READER_DEADLINE_MARGIN_MS, interval / 2)),
       );
       readers.push(
         new PeriodicExportingMetricReader({
           exporter: new GuardedMetricExporter(
-            new OTLPMetricExporter({
-              url: config.metrics.url,
+            createMetricExporter({
+              transport,
               headers: setup.metricsHeaders,
-              timeoutMillis: timeoutMs,
+              timeoutMs,
+              warn: this.#warn,
             }),
-            { timeoutMs, dropped: this.#dropped, target: `metrics to ${displayUrl(config.metrics.url)}` },
+            {
+              timeoutMs,
+              dropped: this.#dropped,
+              target: `metrics to ${displayUrl(transport.url)} (${transport.protocol})`,
+            },
           ),
           exportIntervalMillis: interval,
           exportTimeoutMillis: interval,

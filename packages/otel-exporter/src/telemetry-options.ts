@@ -2,6 +2,7 @@ import type { ValueOf } from '@agentrace/core';
 import type { MetricReader, ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryEnv } from './env.js';
+import type { OtlpCompression, OtlpProtocol } from './otlp-protocol.js';
 import type { TracesSamplerName } from './sampler.js';
 
 /** Where spans go (`OTEL_TRACES_EXPORTER`). `console` is agentrace's terminal trace tree. */
@@ -48,7 +49,8 @@ export interface SetupTelemetryOptions {
   /** Resource attributes, merged over `OTEL_RESOURCE_ATTRIBUTES`. */
   resourceAttributes?: Record<string, string | number | boolean>;
   /**
-   * OTLP/HTTP base URL (`http://collector:4318`); `/v1/traces` and `/v1/metrics` are appended.
+   * OTLP base URL (`http://collector:4318`); over HTTP, `/v1/traces` and `/v1/metrics` are appended, over gRPC
+   * it is used as is (`http://collector:4317`, or `collector:4317` with TLS unless `OTEL_EXPORTER_OTLP_INSECURE`).
    * Default `OTEL_EXPORTER_OTLP_ENDPOINT`. With no endpoint anywhere, spans and costs go to the terminal.
    */
   endpoint?: string;
@@ -56,6 +58,20 @@ export interface SetupTelemetryOptions {
   tracesEndpoint?: string;
   /** Full metrics URL, used as is. Default `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`. */
   metricsEndpoint?: string;
+  /**
+   * OTLP protocol of both signals. Default `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf` (the
+   * specification's default).
+   */
+  protocol?: OtlpProtocol;
+  /** Protocol of traces, over `protocol`. Default `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`. */
+  tracesProtocol?: OtlpProtocol;
+  /** Protocol of metrics, over `protocol`. Default `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`. */
+  metricsProtocol?: OtlpProtocol;
+  /**
+   * Compression of OTLP requests. Default `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION` /
+   * `OTEL_EXPORTER_OTLP_METRICS_COMPRESSION`, then `OTEL_EXPORTER_OTLP_COMPRESSION`, else `none`.
+   */
+  compression?: OtlpCompression;
   /** Headers sent with every OTLP request, merged over `OTEL_EXPORTER_OTLP_HEADERS` (and the per-signal variants). */
   headers?: Record<string, string>;
   /** Span exporters. Default `OTEL_TRACES_EXPORTER`, else `otlp` when a traces endpoint is configured, else `console`. */
