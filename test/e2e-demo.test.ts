@@ -4,11 +4,14 @@
  * its cost table is the pricing dataset's price of the usage it recorded; it can be stopped; bad options are
  * refused by name.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AgentEvent, ValidationError } from '@agentrace/core';
 import { costBreakdown } from '@agentrace/pricing';
 import { describe, expect, it } from 'vitest';
 import { HighlightName } from '../examples/demo/highlights.js';
 import { type DemoOptions, type DemoResult, runDemo } from '../examples/demo/run-demo.js';
+import { freePort } from './helpers/prometheus.js';
 
 interface Captured {
   readonly result: DemoResult;
@@ -237,5 +240,60 @@ describe('pnpm demo (in-process, terminal mode)', () => {
         'agent.completed',
       ]),
     );
+  });
+});
+
+describe('the demo configured by the standard variables', () => {
+  it('names the service as OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES say, its own name only the default', async () => {
+    const named = await demo({ env: { OTEL_SERVICE_NAME: 'my-research-bot' } });
+    expect(named.text).toContain('Cost by agent and model (my-research-bot)');
+    const attrs = await demo({ env: { OTEL_RESOURCE_ATTRIBUTES: 'team=ml,service.name=from-attrs' } });
+    expect(attrs.text).toContain('Cost by agent and model (from-attrs)');
+    const plain = await demo({ env: { OTEL_SERVICE_NAME: '  ' } });
+    expect(plain.text).toContain('Cost by agent and model (agentrace-demo)');
+  });
+
+  it('sends metrics over OTLP when an endpoint is set, also while serving them for Prometheus', async () => {
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(`${req.url} ${req.headers['content-type']}`);
+      req.resume().on('end', () => res.end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const { result, text } = await demo({
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: url },
+        prometheus: { host: '127.0.0.1', port: 0 },
+        scrapeTimeoutMs: 50,
+      });
+      expect(result.metricsUrl).toBeDefined();
+      expect(paths).toContain('/v1/metrics application/x-protobuf');
+      expect(paths).toContain('/v1/traces application/x-protobuf');
+      expect(text).toContain(`Traces were exported to ${url}/v1/traces (http/protobuf)`);
+      expect(text).toContain(`Metrics were exported to ${url}/v1/metrics (http/protobuf).`);
+      expect(result.dropped).toEqual({ spans: 0, metricExports: 0, metricPoints: 0 });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('says what was lost and where it was meant to go when the collector is not there, never "exported"', async () => {
+    const port = await freePort();
+    const { result, text } = await demo({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_TIMEOUT: '1000' },
+    });
+    expect(result.highlights.every((h) => h.shown)).toBe(true);
+    expect(result.dropped.spans).toBeGreaterThan(0);
+    expect(result.dropped.metricExports).toBeGreaterThan(0);
+    expect(text).not.toMatch(/exported/i);
+    expect(text).toContain(
+      `${result.dropped.spans} spans meant for http://127.0.0.1:${port}/v1/traces (http/protobuf) were lost`,
+    );
+    expect(text).toContain(
+      `${result.dropped.metricExports} metric export${result.dropped.metricExports === 1 ? '' : 's'} ` +
+        `(${result.dropped.metricPoints} data points) meant for http://127.0.0.1:${port}/v1/metrics (http/protobuf) were lost`,
+    );
+    expect(text).toContain('The run itself was unaffected');
   });
 });

@@ -25,15 +25,16 @@ injected faults, traced and measured by agentrace.
 Options:
   --seed <n>             fix every random choice of the run (default 42); same seed, same run
   --runs <n>             rounds of the workflow in one process (default 1; 5 with --stack)
-  --stack                run against the docker-compose stack: traces to Jaeger (http://localhost:4318),
-                         metrics served on :9464 for its Prometheus (start it with: docker compose up -d)
+  --stack                run against the docker-compose stack: traces and metrics over OTLP to its
+                         OpenTelemetry Collector (http://localhost:4318; start it with: docker compose up -d)
   --prometheus-port <n>  serve Prometheus metrics on this port and wait for a scrape after each round
   --scrape-timeout <ms>  how long a round waits for that scrape (default 30000)
   --shared-state <url>   share the circuit breakers' state through Redis (e.g. redis://localhost:6379)
   -h, --help             this text
 
-Environment: OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) exports traces over OTLP/HTTP and
-serves metrics on :9464 for Prometheus; every other OTEL_* variable of @agentrace/otel-exporter applies.`;
+Environment: OTEL_EXPORTER_OTLP_ENDPOINT exports traces and metrics over OTLP (http/protobuf unless
+OTEL_EXPORTER_OTLP_PROTOCOL says http/json or grpc); OTEL_SERVICE_NAME names the service (default agentrace-demo);
+every other OTEL_* variable of @agentrace/otel-exporter applies.`;
 
 function integer(flag: string, raw: string | undefined, min: number, max: number): number {
   const value = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;

@@ -31,7 +31,7 @@ import { SimulatedTools } from './simulated-tools.js';
 export const DEMO_SERVICE_NAME = 'agentrace-demo';
 /** The seed used when none is given. */
 export const DEFAULT_SEED = 42;
-/** Where the demo serves Prometheus metrics when it exports to a collector (the stack's scrape target). */
+/** Where the demo serves Prometheus metrics when asked to without a port. */
 export const DEFAULT_PROMETHEUS_PORT = 9464;
 /** How long each round waits for Prometheus to scrape it (ms) before the demo stops waiting. */
 export const DEFAULT_SCRAPE_TIMEOUT_MS = 30_000;
@@ -49,9 +49,9 @@ export interface DemoOptions {
   /** The `OTEL_*` variables telemetry is configured from (default `process.env`). */
   env?: TelemetryEnv;
   /**
-   * Serve a Prometheus scrape endpoint, and after each round wait (up to `scrapeTimeoutMs`) until it has been
-   * scraped. Default: on, at port 9464, when traces go to a collector (`OTEL_EXPORTER_OTLP_ENDPOINT` or
-   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), since that is how the docker-compose stack collects metrics; off otherwise.
+   * Serve a Prometheus scrape endpoint (`true`: port 9464), and after each round wait (up to `scrapeTimeoutMs`)
+   * until it has been scraped. Default off: with a collector configured, metrics go to it over OTLP (the
+   * docker-compose stack's Collector hands them to Prometheus). It adds to OTLP metrics, never replaces them.
    */
   prometheus?: boolean | PrometheusOptions;
   /** How long a round waits for a scrape (ms, default 30 000). After one wait times out, later rounds do not wait. */
@@ -95,13 +95,9 @@ function integer(field: string, value: unknown, min: number, max: number): numbe
   return value;
 }
 
-/** The Prometheus option the demo hands to `setupTelemetry`, and whether metrics should also go to OTLP. */
-function prometheusChoice(
-  option: DemoOptions['prometheus'],
-  exporting: boolean,
-): PrometheusOptions | undefined {
-  if (option === undefined) return exporting ? { port: DEFAULT_PROMETHEUS_PORT } : undefined;
-  if (option === false) return undefined;
+/** The Prometheus option the demo hands to `setupTelemetry`: none unless asked for. */
+function prometheusChoice(option: DemoOptions['prometheus']): PrometheusOptions | undefined {
+  if (option === undefined || option === false) return undefined;
   if (option === true) return { port: DEFAULT_PROMETHEUS_PORT };
   if (typeof option !== 'object' || option === null) {
     throw new ValidationError({
@@ -113,25 +109,33 @@ function prometheusChoice(
   return option;
 }
 
+/** Whether the environment names the service (`OTEL_SERVICE_NAME`, or `service.name` in the resource attributes). */
+function namesService(env: TelemetryEnv): boolean {
+  if (env.OTEL_SERVICE_NAME?.trim()) return true;
+  return (env.OTEL_RESOURCE_ATTRIBUTES ?? '')
+    .split(',')
+    .some((pair) => /^\s*service\.name\s*=\s*\S/.test(pair));
+}
+
 function telemetryOptions(
   opts: DemoOptions,
   env: TelemetryEnv,
   seed: number,
   output: TerminalOutput,
 ): SetupTelemetryOptions {
-  const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  const prometheus = prometheusChoice(opts.prometheus, exporting);
+  const prometheus = prometheusChoice(opts.prometheus);
   return {
-    serviceName: DEMO_SERVICE_NAME,
+    // The user's name for the service wins: the demo's is only a default.
+    ...(!namesService(env) && { serviceName: DEMO_SERVICE_NAME }),
     serviceVersion: VERSION,
     resourceAttributes: { 'agentrace.demo.simulated': true, 'agentrace.demo.seed': seed },
     env,
     output,
-    // Jaeger takes OTLP traces but not metrics: when exporting to the stack, metrics are scraped instead.
-    ...(exporting && prometheus && env.OTEL_METRICS_EXPORTER === undefined && { metrics: [] }),
+    // A Prometheus endpoint is added to the metric exporters, never instead of OTLP: with an endpoint set,
+    // metrics go over OTLP whether or not they are also served for scraping.
     ...(prometheus && { prometheus }),
     // A short job should not hang for the default 10 s on a collector that is not there.
-    ...(env.OTEL_EXPORTER_OTLP_TIMEOUT === undefined && { exportTimeoutMs: 3000 }),
+    ...(!env.OTEL_EXPORTER_OTLP_TIMEOUT?.trim() && { exportTimeoutMs: 3000 }),
     ...opts.telemetry,
   };
 }
@@ -313,7 +317,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     if (!telemetry.config.metrics.exporters.includes('console')) {
       const table = renderCostTable(await telemetry.costSummary(), {
         style: narrator.style,
-        title: `Cost by agent and model (${DEMO_SERVICE_NAME})`,
+        title: `Cost by agent and model (${telemetry.config.serviceName})`,
       });
       if (table) narrator.line(table.trimEnd());
     }
@@ -377,12 +381,47 @@ function printHighlights(
     const mark = h.shown ? style.green('✓') : style.red('✗ missing');
     narrator.line(`  ${mark} ${h.title}${h.evidence ? style.dim(`  (${h.evidence})`) : ''}`);
   }
-  const url = telemetry.config.traces.url;
-  if (url) {
-    narrator.line();
-    narrator.line(
-      `Traces were exported to ${url}. In Jaeger (http://localhost:16686 with the docker-compose stack):`,
-    );
-    for (const r of rounds) narrator.line(`  round ${r.round}: http://localhost:16686/trace/${r.traceId}`);
+  printDelivery(narrator, rounds, telemetry);
+}
+
+/**
+ * What became of the exported telemetry, as the exporter counted it: delivered, or lost (how much, and where it
+ * was meant to go). Never "exported" for what was not.
+ */
+function printDelivery(narrator: Narrator, rounds: readonly RoundReport[], telemetry: TelemetryHandle): void {
+  const { style } = narrator;
+  const { traces, metrics } = telemetry.config;
+  const dropped = telemetry.dropped;
+  if (traces.otlp === undefined && metrics.otlp === undefined) return;
+  narrator.line();
+  if (traces.otlp) {
+    const where = `${traces.otlp.url} (${traces.otlp.protocol})`;
+    if (dropped.spans === 0) {
+      narrator.line(
+        `Traces were exported to ${where}. In Jaeger (http://localhost:16686 with the docker-compose stack):`,
+      );
+      for (const r of rounds) narrator.line(`  round ${r.round}: http://localhost:16686/trace/${r.traceId}`);
+    } else {
+      narrator.line(
+        style.red(
+          `${dropped.spans} span${dropped.spans === 1 ? '' : 's'} meant for ${where} were lost (the export failed or timed out); ` +
+            'the traces there are missing or incomplete.',
+        ),
+      );
+    }
+  }
+  if (metrics.otlp) {
+    const where = `${metrics.otlp.url} (${metrics.otlp.protocol})`;
+    if (dropped.metricExports === 0) narrator.line(`Metrics were exported to ${where}.`);
+    else
+      narrator.line(
+        style.red(
+          `${dropped.metricExports} metric export${dropped.metricExports === 1 ? '' : 's'} (${dropped.metricPoints} data points) ` +
+            `meant for ${where} were lost; the costs and durations there are missing or incomplete.`,
+        ),
+      );
+  }
+  if (dropped.spans > 0 || dropped.metricExports > 0) {
+    narrator.line(style.dim('The run itself was unaffected; the figures above are complete.'));
   }
 }

@@ -2,12 +2,12 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TelemetryEnv } from '@agentrace/otel-exporter';
 
-/** The docker-compose stack's OTLP/HTTP receiver (Jaeger), as seen from the host. */
+/** The docker-compose stack's OTLP/HTTP receiver (its OpenTelemetry Collector), as seen from the host. */
 export const STACK_OTLP_ENDPOINT = 'http://localhost:4318';
 
 /**
- * The environment for a run against the docker-compose stack: traces to Jaeger on localhost unless an OTLP
- * endpoint is already set (an explicit setting always wins).
+ * The environment for a run against the docker-compose stack: traces and metrics to its Collector on localhost
+ * unless an OTLP endpoint is already set (an explicit setting always wins).
  */
 export function stackEnv(env: TelemetryEnv): TelemetryEnv {
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env;
@@ -35,7 +35,8 @@ export async function waitForCollector(
   url: string,
   opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
 ): Promise<boolean> {
-  const { hostname, port, protocol } = new URL(url);
+  // A gRPC endpoint may be a bare host:port.
+  const { hostname, port, protocol } = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`);
   const host = hostname.replace(/^\[|\]$/g, '');
   const portNumber = port ? Number(port) : protocol === 'https:' ? 443 : 80;
   const deadline = performance.now() + opts.timeoutMs;
