@@ -1,5 +1,6 @@
 import { PriceTable, ValidationError } from '@agentrace/pricing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestTelemetry, type TestTelemetry } from '../../../test/helpers/otel.js';
@@ -564,5 +565,83 @@ describe('recovery that acts', () => {
         expect((err as ValidationError).field).toBe(field);
       }
     });
+  });
+});
+
+describe('durations of a recovering turn', () => {
+  it('records gen_ai.client.operation.duration per attempt, error.type on the failed ones, and the turn once under agentrace.turn.duration', async () => {
+    await drive(agent(), (s) =>
+      s.runTurn(
+        async (_signal, turn) => {
+          if (turn.attempt === 1) throw apiError(429, 'slow down', { 'retry-after': '2' });
+          if (turn.attempt === 2) throw apiError(503, 'overloaded');
+          return 'ok';
+        },
+        {
+          usage: { inputTokens: 10, outputTokens: 5 },
+          recovery: {
+            providers: [
+              { provider: 'openai', model: 'gpt-4o' },
+              { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+            ],
+            backoff: { baseMs: 100, jitter: 'none' },
+          },
+        },
+      ),
+    );
+    const operation = (await otel.metric<Histogram>('gen_ai.client.operation.duration'))!;
+    const calls = operation.points.map((p) => ({
+      provider: p.attributes['gen_ai.provider.name'],
+      error: p.attributes['error.type'],
+      count: p.value.count,
+    }));
+    // Three model calls: each attempt is one, with its own provider, and the failed ones say why.
+    expect(calls.reduce((n, c) => n + c.count, 0)).toBe(3);
+    expect(calls.filter((c) => c.error !== undefined).map((c) => c.error)).toEqual(
+      expect.arrayContaining(['rate_limit', 'provider_failure']),
+    );
+    expect(calls.filter((c) => c.error === undefined)).toEqual([
+      expect.objectContaining({ count: 1, provider: expect.any(String) }),
+    ]);
+    const turn = (await otel.metric<Histogram>('agentrace.turn.duration'))!;
+    expect(turn.unit).toBe('s');
+    expect(turn.points).toHaveLength(1);
+    expect(turn.points[0]!.value.count).toBe(1);
+    expect(turn.points[0]!.attributes['error.type']).toBeUndefined();
+    // The turn spans every attempt and the Retry-After wait between them: it is longer than any one attempt.
+    const longestAttempt = Math.max(...operation.points.map((p) => p.value.max ?? 0));
+    expect(turn.points[0]!.value.sum).toBeGreaterThanOrEqual(2);
+    expect(turn.points[0]!.value.sum).toBeGreaterThan(longestAttempt);
+  });
+
+  it('records error.type on the turn duration when recovery is exhausted, and one operation duration per failed attempt', async () => {
+    await drive(agent(), (s) =>
+      s
+        .runTurn(
+          async () => {
+            throw apiError(503, 'overloaded');
+          },
+          { model: 'gpt-4o', provider: 'openai', recovery: { backoff: { baseMs: 10, jitter: 'none' } } },
+        )
+        .catch(() => undefined),
+    );
+    const operation = (await otel.metric<Histogram>('gen_ai.client.operation.duration'))!;
+    const attempts = operation.points.reduce((n, p) => n + p.value.count, 0);
+    expect(attempts).toBeGreaterThan(1);
+    expect(operation.points.every((p) => p.attributes['error.type'] === 'provider_failure')).toBe(true);
+    const turn = (await otel.metric<Histogram>('agentrace.turn.duration'))!;
+    expect(turn.points.map((p) => [p.attributes['error.type'], p.value.count])).toEqual([
+      ['provider_failure', 1],
+    ]);
+  });
+
+  it('records both for a turn without recovery: the turn is the one model call', async () => {
+    await drive(agent(), (s) =>
+      s.runTurn(async () => 'ok', { model: 'gpt-4o', provider: 'openai', recovery: false }),
+    );
+    const operation = (await otel.metric<Histogram>('gen_ai.client.operation.duration'))!;
+    const turn = (await otel.metric<Histogram>('agentrace.turn.duration'))!;
+    expect(operation.points.map((p) => p.value.count)).toEqual([1]);
+    expect(turn.points.map((p) => p.value.count)).toEqual([1]);
   });
 });

@@ -43,6 +43,7 @@ describe('histogramViews', () => {
     expect(Object.keys(HISTOGRAM_BUCKETS).sort()).toEqual(
       [
         semconv.METRIC_AGENTRACE_TOOL_DURATION,
+        semconv.METRIC_AGENTRACE_TURN_DURATION,
         semconv.METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
         semconv.METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
         semconv.METRIC_GEN_AI_CLIENT_TOKEN_USAGE,

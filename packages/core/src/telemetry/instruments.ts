@@ -26,6 +26,7 @@ import {
   METRIC_AGENTRACE_STATE_STORE_UNAVAILABLE,
   METRIC_AGENTRACE_TOOL_CALLS,
   METRIC_AGENTRACE_TOOL_DURATION,
+  METRIC_AGENTRACE_TURN_DURATION,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
@@ -44,7 +45,10 @@ export const TOOL_DURATION_BUCKETS: readonly number[] = [
 export interface Instruments {
   readonly meter: Meter;
   readonly tokenUsage: Histogram;
+  /** One model call: a turn without recovery, or each attempt of a recovering turn. */
   readonly operationDuration: Histogram;
+  /** One turn, attempts and backoff included. */
+  readonly turnDuration: Histogram;
   readonly timeToFirstChunk: Histogram;
   /** Observed from {@link Instruments.addCost}'s running totals at collection: no SDK work per turn. */
   readonly cost: ObservableCounter;
@@ -84,7 +88,12 @@ function create(meter: Meter): Instruments {
       advice: { explicitBucketBoundaries: [...GEN_AI_TOKEN_USAGE_BUCKETS] },
     }),
     operationDuration: meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
-      description: 'Duration of GenAI operations (model calls, tool calls)',
+      description: 'Duration of GenAI operations: each model call, every recovery attempt on its own',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...GEN_AI_DURATION_BUCKETS] },
+    }),
+    turnDuration: meter.createHistogram(METRIC_AGENTRACE_TURN_DURATION, {
+      description: 'Duration of agent turns, all their attempts, backoff and failovers included',
       unit: 's',
       advice: { explicitBucketBoundaries: [...GEN_AI_DURATION_BUCKETS] },
     }),

@@ -158,6 +158,11 @@ export const METRIC_AGENTRACE_CIRCUIT_BREAKER_TRANSITIONS = 'agentrace.circuit_b
 export const METRIC_AGENTRACE_SESSIONS = 'agentrace.sessions';
 export const METRIC_AGENTRACE_TOOL_CALLS = 'agentrace.tool.calls';
 export const METRIC_AGENTRACE_TOOL_DURATION = 'agentrace.tool.duration';
+/**
+ * Duration of a whole turn: every attempt, the backoff between them and the failovers. Its own name because
+ * `gen_ai.client.operation.duration` is, by the conventions, one model call (one attempt).
+ */
+export const METRIC_AGENTRACE_TURN_DURATION = 'agentrace.turn.duration';
 export const METRIC_AGENTRACE_BUDGET_EXCEEDED = 'agentrace.budget.exceeded';
 
 // --- shared state: fleet-wide breakers, budgets and rate limits (state stores, @agentrace/redis) ---

@@ -135,7 +135,10 @@ export interface TurnSpanInit {
   name?: string;
   /** Span kind; CLIENT for a turn, INTERNAL for a recovery attempt under it. */
   kind?: SpanKind;
-  /** Record `gen_ai.client.operation.duration` when the span ends (turns do; attempts do not). */
+  /**
+   * Record `gen_ai.client.operation.duration` when the span ends (default true). A turn stops recording it once
+   * a recovery attempt starts under it: each attempt is then the model call, and records its own.
+   */
   recordDuration?: boolean;
   operation: string;
   model?: string;
@@ -308,7 +311,7 @@ export class SessionTelemetry {
 
   /** Starts a model-call span (CLIENT) as a child of the session span, or of `parent` when given. */
   startTurn(init: TurnSpanInit, parent?: Context): TurnTelemetry {
-    return new TurnTelemetry(this, init, parent ?? this.context);
+    return new TurnTelemetry(this, init, parent ?? this.context, true);
   }
 
   /** Starts a recovery attempt's span (INTERNAL) under a turn's span: `attempt {n} {provider}/{model}`. */
@@ -317,16 +320,18 @@ export class SessionTelemetry {
     init: { operation: string; attempt: number; turnNumber: number; provider?: string; model?: string },
   ): TurnTelemetry {
     const target = [init.provider, init.model].filter((x) => x !== undefined).join('/');
+    // The attempt is the model call now: its duration (with `error.type` when it fails) is the operation's.
+    turn.delegateOperationDuration();
     return new TurnTelemetry(
       this,
       {
         ...init,
         name: target ? `attempt ${init.attempt} ${target}` : `attempt ${init.attempt}`,
         kind: SpanKind.INTERNAL,
-        recordDuration: false,
         attributes: { [sc.ATTR_AGENTRACE_RECOVERY_ATTEMPT]: init.attempt },
       },
       turn.context,
+      false,
     );
   }
 
@@ -391,11 +396,16 @@ export class TurnTelemetry {
   readonly #session: SessionTelemetry;
   #init: TurnSpanInit;
   readonly #start: number;
+  /** A turn (it records `agentrace.turn.duration`), not an attempt under one. */
+  readonly #isTurn: boolean;
+  #recordsOperationDuration: boolean;
   #ended = false;
 
-  constructor(session: SessionTelemetry, init: TurnSpanInit, parent: Context) {
+  constructor(session: SessionTelemetry, init: TurnSpanInit, parent: Context, isTurn: boolean) {
     this.#session = session;
     this.#init = init;
+    this.#isTurn = isTurn;
+    this.#recordsOperationDuration = init.recordDuration !== false;
     this.#start = performance.now();
     this.span = guarded(
       'start model-call span',
@@ -414,6 +424,11 @@ export class TurnTelemetry {
     // context for it would only cost an allocation per turn.
     this.context =
       this.span.spanContext().traceId === INVALID_TRACEID ? parent : trace.setSpan(parent, this.span);
+  }
+
+  /** Leaves `gen_ai.client.operation.duration` to the attempts started under this turn. */
+  delegateOperationDuration(): void {
+    this.#recordsOperationDuration = false;
   }
 
   /** Metric attributes of this call (bounded: operation, provider, models, agent). */
@@ -513,7 +528,7 @@ export class TurnTelemetry {
     if (this.#ended) return;
     this.#ended = true;
     guard('end model-call span', () => this.span.end(end));
-    if (!recordDuration || this.#init.recordDuration === false) return;
+    if (!recordDuration || !(this.#recordsOperationDuration || this.#isTurn)) return;
     guard('operation duration', () => {
       const init = this.#init;
       const set = this.#session.metricSet(
@@ -523,9 +538,10 @@ export class TurnTelemetry {
         responseModel,
         errorType,
       );
-      this.#session
-        .instruments()
-        .operationDuration.record((performance.now() - this.#start) / 1000, set.base);
+      const seconds = (performance.now() - this.#start) / 1000;
+      const instruments = this.#session.instruments();
+      if (this.#recordsOperationDuration) instruments.operationDuration.record(seconds, set.base);
+      if (this.#isTurn) instruments.turnDuration.record(seconds, set.base);
     });
   }
 }
