@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PROMETHEUS_PORT, DEMO_SERVICE_NAME } from '../examples/demo/run-demo.js';
+import { DEMO_SERVICE_NAME } from '../examples/demo/run-demo.js';
 import { STACK_OTLP_ENDPOINT } from '../examples/demo/stack.js';
 import { promtool } from './helpers/prometheus.js';
 
@@ -52,6 +52,9 @@ interface ComposeService {
   environment?: Record<string, string>;
   extra_hosts?: string[];
   command?: string[];
+  healthcheck?: { test: string[]; interval?: string; retries?: number };
+  depends_on?: Record<string, { condition: string }>;
+  restart?: string;
 }
 
 let compose: { services: Record<string, ComposeService> };
@@ -74,24 +77,46 @@ const published = (svc: ComposeService | undefined) =>
   (svc?.ports ?? []).map((p) => `${p.published}:${p.target}`).sort();
 
 describe('docker-compose.yml', () => {
-  it('is valid for docker-compose and runs Jaeger, Prometheus, Grafana and Redis on pinned images', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'jaeger', 'prometheus', 'redis']);
+  it('is valid for docker-compose and runs a Collector, Jaeger, Prometheus, Grafana and Redis on pinned images', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'collector-probe',
+      'grafana',
+      'jaeger',
+      'otel-collector',
+      'prometheus',
+      'redis',
+    ]);
+    expect(compose.services['otel-collector']?.image).toMatch(
+      /^otel\/opentelemetry-collector-contrib:\d+\.\d+\.\d+$/,
+    );
     for (const [name, svc] of Object.entries(compose.services)) {
       expect(svc.image, name).toMatch(/:[0-9v][\w.-]*$/);
     }
   });
 
-  it('publishes the ports the demo and the README use', () => {
+  it('publishes the ports the demo and the README use: OTLP on the Collector only', () => {
     const otlpPort = new URL(STACK_OTLP_ENDPOINT).port;
-    expect(published(compose.services.jaeger)).toEqual(
-      expect.arrayContaining([`${otlpPort}:4318`, '16686:16686']),
+    expect(published(compose.services['otel-collector'])).toEqual(
+      [`${otlpPort}:4318`, '4317:4317', '13133:13133'].sort(),
     );
+    expect(published(compose.services.jaeger)).toEqual(['16686:16686']);
     expect(compose.services.jaeger?.command).toEqual(
-      expect.arrayContaining(['--set=receivers.otlp.protocols.http.endpoint=0.0.0.0:4318']),
+      expect.arrayContaining(['--set=receivers.otlp.protocols.grpc.endpoint=0.0.0.0:4317']),
     );
     expect(published(compose.services.prometheus)).toEqual(['9090:9090']);
     expect(published(compose.services.grafana)).toEqual(['3000:3000']);
     expect(published(compose.services.redis)).toEqual(['6379:6379']);
+  });
+
+  it('health-checks the Collector through its health_check extension, and starts Prometheus once it is healthy', () => {
+    const collector = compose.services['otel-collector'];
+    const test = collector?.healthcheck?.test ?? [];
+    expect(test[0]).toBe('CMD');
+    expect(test.join(' ')).toMatch(/^CMD \/probe\/busybox wget .*http:\/\/127\.0\.0\.1:13133\/$/);
+    expect(collector?.depends_on?.['collector-probe']?.condition).toBe('service_completed_successfully');
+    expect(compose.services['collector-probe']?.command).toEqual(['cp', '/bin/busybox', '/probe/busybox']);
+    expect(compose.services['collector-probe']?.image).toMatch(/^busybox:[\d.]+-musl$/);
+    expect(compose.services.prometheus?.depends_on?.['otel-collector']?.condition).toBe('service_healthy');
   });
 
   it('mounts the repository stack/ files where Prometheus and Grafana read them', () => {
@@ -103,13 +128,19 @@ describe('docker-compose.yml', () => {
       '/etc/prometheus/prometheus.yml': 'stack/prometheus/prometheus.yml',
     });
     expect(compose.services.prometheus?.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
-    expect(compose.services.prometheus?.extra_hosts).toEqual(['host.docker.internal:host-gateway']);
+    expect(mounts('otel-collector')).toMatchObject({
+      '/etc/otelcol-contrib/config.yaml': 'stack/otel-collector/config.yaml',
+    });
+    expect(compose.services['otel-collector']?.command).toEqual([
+      '--config=/etc/otelcol-contrib/config.yaml',
+    ]);
     expect(mounts('grafana')).toEqual({
       '/etc/grafana/provisioning': 'stack/grafana/provisioning',
       '/var/lib/grafana/dashboards': 'stack/grafana/dashboards',
     });
     for (const svc of Object.values(compose.services)) {
-      for (const v of (svc.volumes ?? []).map(volume)) {
+      // Bind mounts of the repository's files, read-only (named volumes, like the probe's, are not files).
+      for (const v of (svc.volumes ?? []).map(volume).filter((x) => x.source.startsWith('/'))) {
         expect(existsSync(v.source), v.source).toBe(true);
         expect(v.readOnly, v.target).toBe(true);
       }
@@ -119,6 +150,55 @@ describe('docker-compose.yml', () => {
     expect(
       existsSync(at(`stack/grafana/dashboards/${home.slice('/var/lib/grafana/dashboards/'.length)}`)),
     ).toBe(true);
+  });
+});
+
+describe('stack/otel-collector/config.yaml', () => {
+  interface CollectorConfig {
+    extensions: Record<string, { endpoint?: string } | null>;
+    receivers: { otlp: { protocols: { grpc: { endpoint: string }; http: { endpoint: string } } } };
+    processors: Record<string, unknown>;
+    exporters: Record<string, { endpoint?: string; tls?: { insecure?: boolean } }>;
+    service: {
+      extensions: string[];
+      pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>;
+    };
+  }
+  let config: CollectorConfig;
+  beforeAll(async () => {
+    config = (await parseYaml(
+      await readFile(at('stack/otel-collector/config.yaml'), 'utf8'),
+    )) as CollectorConfig;
+  });
+
+  it('receives OTLP over gRPC and HTTP on every interface, on the ports compose publishes', () => {
+    expect(config.receivers.otlp.protocols.grpc.endpoint).toBe('0.0.0.0:4317');
+    expect(config.receivers.otlp.protocols.http.endpoint).toBe('0.0.0.0:4318');
+  });
+
+  it('sends traces to Jaeger and metrics to the Prometheus exporter, through defined components only', () => {
+    const { pipelines } = config.service;
+    expect(Object.keys(pipelines).sort()).toEqual(['metrics', 'traces']);
+    expect(pipelines.traces?.exporters).toEqual(['otlp/jaeger']);
+    expect(pipelines.metrics?.exporters).toEqual(['prometheus']);
+    for (const [name, p] of Object.entries(pipelines)) {
+      for (const r of p.receivers) expect(Object.keys(config.receivers), `${name} ${r}`).toContain(r);
+      for (const x of p.processors) expect(Object.keys(config.processors), `${name} ${x}`).toContain(x);
+      for (const e of p.exporters) expect(Object.keys(config.exporters), `${name} ${e}`).toContain(e);
+      // The memory limiter has to come first to protect the rest of the pipeline.
+      expect(p.processors[0]).toBe('memory_limiter');
+    }
+    const jaeger = config.exporters['otlp/jaeger'];
+    expect(jaeger?.endpoint).toBe('jaeger:4317');
+    expect(jaeger?.tls?.insecure).toBe(true);
+    expect(compose.services.jaeger?.command).toContain(
+      '--set=receivers.otlp.protocols.grpc.endpoint=0.0.0.0:4317',
+    );
+  });
+
+  it('serves the health check the compose health check asks', () => {
+    expect(config.service.extensions).toEqual(['health_check']);
+    expect(config.extensions.health_check?.endpoint).toBe('0.0.0.0:13133');
   });
 });
 
@@ -133,19 +213,26 @@ describe('stack/prometheus/prometheus.yml', () => {
     expect(code).toBe(0);
   });
 
-  it('scrapes the demo where it serves its metrics', async () => {
+  it("scrapes the Collector's Prometheus exporter, keeping the job and instance it sets", async () => {
     const config = (await parseYaml(await readFile(at('stack/prometheus/prometheus.yml'), 'utf8'))) as {
       scrape_configs: Array<{
         job_name: string;
+        honor_labels?: boolean;
         metrics_path?: string;
         static_configs: Array<{ targets: string[] }>;
       }>;
     };
-    const job = config.scrape_configs.find((j) => j.job_name === 'agentrace-demo');
+    const job = config.scrape_configs.find((j) => j.job_name === 'otel-collector');
+    expect(job?.honor_labels).toBe(true);
     expect(job?.metrics_path ?? '/metrics').toBe('/metrics');
-    expect(job?.static_configs.flatMap((s) => s.targets)).toEqual([
-      `host.docker.internal:${DEFAULT_PROMETHEUS_PORT}`,
-    ]);
+    const collector = (await parseYaml(await readFile(at('stack/otel-collector/config.yaml'), 'utf8'))) as {
+      exporters: { prometheus: { endpoint: string } };
+    };
+    const port = collector.exporters.prometheus.endpoint.split(':').at(-1);
+    expect(job?.static_configs.flatMap((s) => s.targets)).toEqual([`otel-collector:${port}`]);
+    expect(Object.keys(compose.services)).toContain('otel-collector');
+    // Nothing scrapes the demo directly: its metrics arrive through the Collector, and twice would double them.
+    expect(config.scrape_configs.map((j) => j.job_name).sort()).toEqual(['otel-collector', 'prometheus']);
   });
 
   it('is refused by promtool when broken, so the check above means something', async () => {

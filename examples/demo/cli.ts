@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError } from '@agentrace/core';
 import type { TelemetryEnv, TerminalOutput } from '@agentrace/otel-exporter';
 import { parseDemoArgs, USAGE } from './cli-args.js';
 import { runDemo } from './run-demo.js';
 import { connectSharedState, type SharedState, SharedStateUnavailableError } from './shared-state.js';
-import { STACK_OTLP_ENDPOINT, stackEnv, waitForCollector } from './stack.js';
+import { STACK_OTLP_ENDPOINT, STACK_ROUND_PAUSE_MS, stackEnv, waitForCollector } from './stack.js';
 
 /** Where the command line reads and writes (the process's own streams and environment in `main.ts`). */
 export interface CliIO {
@@ -68,6 +69,13 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       output: io.stdout,
       ...(io.signal && { signal: io.signal }),
       ...(shared && { breakerStore: shared.store }),
+      // The stack's Prometheus scrapes the Collector every 5 s: pause so it sees each round, not just the totals.
+      ...(args.stack && {
+        betweenRounds: async () => {
+          io.stdout.write(`  (pausing ${STACK_ROUND_PAUSE_MS / 1000} s so Prometheus scrapes this round)\n`);
+          await sleep(STACK_ROUND_PAUSE_MS, undefined, io.signal ? { signal: io.signal } : {});
+        },
+      }),
     });
     // The demo checks itself: a promised highlight that did not happen is a bug worth a failing exit code.
     return result.highlights.every((h) => h.shown) ? 0 : 1;

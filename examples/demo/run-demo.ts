@@ -56,6 +56,12 @@ export interface DemoOptions {
   prometheus?: boolean | PrometheusOptions;
   /** How long a round waits for a scrape (ms, default 30 000). After one wait times out, later rounds do not wait. */
   scrapeTimeoutMs?: number;
+  /**
+   * Called after each round but the last, once the round's telemetry has been flushed (pushed over OTLP): a
+   * caller can wait here until a collector's Prometheus has scraped the round (`--stack` waits a scrape interval),
+   * so the dashboard's rates see every round and not only the final totals.
+   */
+  betweenRounds?: (round: number) => Promise<void>;
   /** Stops the run: in-flight calls are aborted, the agents end cancelled, telemetry is flushed. */
   signal?: AbortSignal;
   /**
@@ -305,6 +311,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         }),
       );
       narrator.line();
+      if (opts.betweenRounds && round < runs) {
+        await telemetry.forceFlush();
+        await opts.betweenRounds(round);
+      }
       if (awaitScrapes && telemetry.prometheus) {
         awaitScrapes = await waitForScrapes(telemetry.prometheus, narrator, {
           // The last round waits for two scrapes: the second began after the first ended, so after the round did.

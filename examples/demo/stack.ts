@@ -5,6 +5,9 @@ import type { TelemetryEnv } from '@agentrace/otel-exporter';
 /** The docker-compose stack's OTLP/HTTP receiver (its OpenTelemetry Collector), as seen from the host. */
 export const STACK_OTLP_ENDPOINT = 'http://localhost:4318';
 
+/** How long `--stack` pauses between rounds: the stack's Prometheus scrape interval (5 s) and a margin. */
+export const STACK_ROUND_PAUSE_MS = 6000;
+
 /**
  * The environment for a run against the docker-compose stack: traces and metrics to its Collector on localhost
  * unless an OTLP endpoint is already set (an explicit setting always wins).

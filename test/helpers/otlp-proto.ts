@@ -103,7 +103,7 @@ function recorder() {
  * A loopback OTLP/HTTP receiver for `application/x-protobuf` (gzip or not); a JSON request is parsed as JSON, so
  * one receiver can take either protocol.
  */
-export async function startOtlpProtobufReceiver() {
+export async function startOtlpProtobufReceiver(opts: { onRequest?: (r: ReceivedWire) => void } = {}) {
   const rec = recorder();
   const server: Server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -118,7 +118,9 @@ export async function startOtlpProtobufReceiver() {
         : raw.length > 0
           ? JSON.parse(raw.toString('utf8'))
           : undefined;
-      rec.push({ path, headers: req.headers, body, wireBytes: wire.length, contentType });
+      const received = { path, headers: req.headers, body, wireBytes: wire.length, contentType };
+      rec.push(received);
+      opts.onRequest?.(received);
       res.setHeader('content-type', contentType ?? 'application/x-protobuf');
       res.end();
     });
