@@ -40,6 +40,12 @@ describe('describeExportError', () => {
     expect(describeExportError(Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' }))).toBe(
       'ECONNREFUSED',
     );
+    // A gRPC status error: its code is the gRPC status, not an HTTP one.
+    expect(
+      describeExportError(
+        Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 }),
+      ),
+    ).toBe('gRPC 14 UNAVAILABLE: No connection established');
     expect(describeExportError(new TypeError(''))).toBe('TypeError');
     expect(describeExportError(undefined)).toBe('unknown error');
     expect(describeExportError('boom')).toBe('boom');

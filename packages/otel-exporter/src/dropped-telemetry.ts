@@ -64,11 +64,13 @@ export class DroppedTelemetry {
   }
 }
 
-/** A short description of an export failure: HTTP status or network error code, and message. */
+/** A short description of an export failure: HTTP status, gRPC status or network error code, and message. */
 export function describeExportError(error: unknown): string {
   if (!(error instanceof Error)) return error === undefined ? 'unknown error' : String(error);
   const code = (error as { code?: unknown }).code;
   const parts: string[] = [];
+  // A gRPC status error carries its numeric code too, and its message already starts with it ("14 UNAVAILABLE: …").
+  if (typeof code === 'number' && error.message.startsWith(`${code} `)) return `gRPC ${error.message}`;
   if (typeof code === 'number') parts.push(`HTTP ${code}`);
   else if (typeof code === 'string' && !error.message.includes(code)) parts.push(code);
   if (error.message) parts.push(error.message);

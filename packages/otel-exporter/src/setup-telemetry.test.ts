@@ -271,6 +271,32 @@ describe('setupTelemetry over OTLP/HTTP', () => {
     ]);
   });
 
+  it('over gRPC to nothing: the spans are counted as dropped, the gRPC status reported once', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as AddressInfo).port;
+    await new Promise((r) => blocker.close(r));
+    const t = start({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '3000',
+      },
+    });
+    expect(t.handle.config.traces.otlp).toMatchObject({ protocol: 'grpc', tls: { insecure: true } });
+    await runAgent(t.handle);
+    await t.handle.shutdown();
+    expect(t.handle.dropped.spans).toBe(3);
+    expect(t.handle.dropped.metricExports).toBe(1);
+    expect(t.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `export of (spans|metrics) to http://127\\.0\\.0\\.1:${port}/ \\(grpc\\) failed: gRPC 14 UNAVAILABLE`,
+        ),
+      ),
+    ]);
+  });
+
   it('refuses an unknown protocol before anything is started', () => {
     expect(() => start({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' } })).toThrow(
       expect.objectContaining({ name: 'UnsupportedProtocolError', variable: 'OTEL_EXPORTER_OTLP_PROTOCOL' }),
