@@ -18,7 +18,12 @@ const SERVICE = 'research-bot';
 interface Run {
   readonly result: DemoResult;
   readonly printed: string;
-  readonly requests: ReadonlyArray<{ path: string; body: unknown; contentType: string | undefined }>;
+  readonly requests: ReadonlyArray<{
+    path: string;
+    body: unknown;
+    contentType: string | undefined;
+    headers: Record<string, unknown>;
+  }>;
   readonly spans: DecodedSpan[];
 }
 
@@ -36,6 +41,12 @@ async function run(protocol: 'http/protobuf' | 'grpc' | 'http/json'): Promise<Ru
         OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
         // The default protocol is asked for by setting nothing at all.
         ...(protocol !== 'http/protobuf' && { OTEL_EXPORTER_OTLP_PROTOCOL: protocol }),
+        // Headers (as gRPC metadata there) and gzip, as a vendor endpoint would want them.
+        ...(protocol === 'grpc' && {
+          OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s3cret%20value',
+          OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+        }),
+        ...(protocol === 'http/protobuf' && { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-api-key=traces-only' }),
       },
       output: {
         write: (s: string) => {
@@ -108,6 +119,19 @@ describe.each(['http/protobuf', 'grpc'])('the demo over OTLP %s', (protocol) => 
     expect(printed).toContain(`Traces were exported to `);
     expect(printed).toContain(`(${protocol})`);
     expect(printed).toContain(`Cost by agent and model (${SERVICE})`);
+  });
+
+  it('sent the headers the variables name, per signal where asked', () => {
+    const { requests } = get();
+    const key = (path: string) =>
+      new Set(requests.filter((q) => q.path === path).map((q) => q.headers['x-api-key']));
+    if (protocol === 'grpc') {
+      expect(key('/v1/traces')).toEqual(new Set(['s3cret value']));
+      expect(key('/v1/metrics')).toEqual(new Set(['s3cret value']));
+    } else {
+      expect(key('/v1/traces')).toEqual(new Set(['traces-only']));
+      expect(key('/v1/metrics')).toEqual(new Set([undefined]));
+    }
   });
 
   it('carries the resource named from the environment on spans and metrics', () => {
