@@ -130,6 +130,19 @@ describe('runCli', () => {
     expect(err.text).toContain('docker compose up -d');
   });
 
+  it('exits 2 naming the variable and the accepted values when the OTLP protocol is unknown', async () => {
+    const err = capture();
+    const code = await runCli([], {
+      stdout: capture().stream,
+      stderr: err.stream,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' },
+    });
+    expect(code).toBe(2);
+    expect(err.text).toBe(
+      'agentrace demo: OTEL_EXPORTER_OTLP_PROTOCOL must be one of http/protobuf, http/json, grpc, got "http/xml"\n',
+    );
+  });
+
   it('runs the demo and exits 0 when it showed everything', async () => {
     const out = capture();
     const code = await runCli(['--seed', '5'], { stdout: out.stream, stderr: capture().stream, env: {} });

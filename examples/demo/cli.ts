@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError } from '@agentrace/core';
-import type { TelemetryEnv, TerminalOutput } from '@agentrace/otel-exporter';
+import { type TelemetryEnv, type TerminalOutput, UnsupportedProtocolError } from '@agentrace/otel-exporter';
 import { parseDemoArgs, USAGE } from './cli-args.js';
 import { runDemo } from './run-demo.js';
 import { connectSharedState, type SharedState, SharedStateUnavailableError } from './shared-state.js';
@@ -79,6 +79,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     });
     // The demo checks itself: a promised highlight that did not happen is a bug worth a failing exit code.
     return result.highlights.every((h) => h.shown) ? 0 : 1;
+  } catch (err) {
+    // A configuration the telemetry refuses (an unknown OTEL_EXPORTER_OTLP_PROTOCOL) is a usage error too.
+    if (!UnsupportedProtocolError.isInstance(err)) throw err;
+    io.stderr.write(`agentrace demo: ${err.message}\n`);
+    return 2;
   } finally {
     await shared?.close();
   }

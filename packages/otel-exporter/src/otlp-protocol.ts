@@ -43,6 +43,16 @@ export class UnsupportedProtocolError extends ValidationError {
     this.variable = init.variable;
     this.accepted = Object.values(OtlpProtocol);
   }
+
+  /** Whether `value` is an {@link UnsupportedProtocolError}, also across duplicate package copies. */
+  static override isInstance(value: unknown): value is UnsupportedProtocolError {
+    // ValidationError.isInstance alone would answer true for every ValidationError.
+    return (
+      ValidationError.isInstance(value) &&
+      value.name === UnsupportedProtocolError.errorName &&
+      Array.isArray((value as { accepted?: unknown }).accepted)
+    );
+  }
 }
 
 /**

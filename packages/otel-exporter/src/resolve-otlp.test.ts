@@ -77,6 +77,11 @@ describe('resolveSetup: OTLP protocol', () => {
     const err = thrown(() => resolve({}, { [variable]: value }));
     expect(err).toBeInstanceOf(UnsupportedProtocolError);
     expect(err).toBeInstanceOf(ValidationError);
+    expect(UnsupportedProtocolError.isInstance(err)).toBe(true);
+    expect(ValidationError.isInstance(err)).toBe(true);
+    expect(
+      UnsupportedProtocolError.isInstance(new ValidationError({ field: 'x', value: 1, expected: 'y' })),
+    ).toBe(false);
     expect(err).toMatchObject({
       name: 'UnsupportedProtocolError',
       variable,
