@@ -5,44 +5,14 @@ export { AgentraceError, ValidationError } from '@agentrace/pricing';
 export * from './adapters/index.js';
 export type { StreamAccumulator, StreamAccumulatorOptions } from './adapters/stream-usage.js';
 export { createStreamAccumulator } from './adapters/stream-usage.js';
-export type { AgentEventInit, EventAttributes } from './agent-event.js';
-export { AgentEvent, InvalidEventError } from './agent-event.js';
-export type { AgentRegistryOptions, CreateWorkerOptions } from './agent-registry.js';
-export {
-  AgentRegistry,
-  DEFAULT_REGISTRY_CAPACITY,
-  UnknownWorkerError,
-  WorkerIdCollisionError,
-} from './agent-registry.js';
-export type { RunOptions } from './agent-session.js';
-export { AgentSession, Orchestrator } from './agent-session.js';
-export {
-  AgentStatus,
-  allowedTransitions,
-  canTransition,
-  isAgentStatus,
-  isTerminalStatus,
-  TERMINAL_STATUSES,
-} from './agent-status.js';
-export type {
-  AgentWorkerDict,
-  AgentWorkerOptions,
-  TransitionRecord,
-  TransitionRecordDict,
-  WorkerError,
-  WorkerTransition,
-} from './agent-worker.js';
-export { AgentWorker, InvalidTransitionError } from './agent-worker.js';
-export type { BackoffOptions } from './backoff.js';
-export { backoffDelay, JitterMode, nextProvider, smallerContextBudget } from './backoff.js';
-export type { BreakerSource } from './breaker-set.js';
-export { DEFAULT_PROVIDER_KEY } from './breaker-set.js';
+export type { BreakerSource } from './breaker/breaker-set.js';
+export { DEFAULT_PROVIDER_KEY } from './breaker/breaker-set.js';
 export type {
   BreakerStrategy,
   ConsecutiveFailureStrategyOptions,
   FailureRateStrategyOptions,
-} from './breaker-strategy.js';
-export { ConsecutiveFailureStrategy, FailureRateStrategy } from './breaker-strategy.js';
+} from './breaker/breaker-strategy.js';
+export { ConsecutiveFailureStrategy, FailureRateStrategy } from './breaker/breaker-strategy.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerSnapshot,
@@ -51,22 +21,13 @@ export type {
   CircuitRejection,
   CircuitStateChange,
   RejectingCircuitState,
-} from './circuit-breaker.js';
-export { CircuitBreaker, CircuitOpenError, CircuitTransitionReason } from './circuit-breaker.js';
-export { CircuitState } from './circuit-state.js';
-export {
-  classifyError,
-  classifyMessage,
-  classifyStructured,
-  httpStatusOf,
-  MAX_CAUSE_DEPTH,
-} from './classify-error.js';
-export type { Clock, WallClock } from './clock.js';
-export { monotonicClock, systemWallClock } from './clock.js';
-export { AgentEventName, AgentEventStatus, AgentFailureClass } from './event-names.js';
-export type { EventSink } from './event-sink.js';
-export { FanOutEventSink, JsonLinesEventSink, NoopEventSink, RingBufferEventSink } from './event-sink.js';
-export { assertScenario, FailureScenario, failureClassFor } from './failure-scenario.js';
+} from './breaker/circuit-breaker.js';
+export { CircuitBreaker, CircuitOpenError, CircuitTransitionReason } from './breaker/circuit-breaker.js';
+export type { Clock, WallClock } from './common/clock.js';
+export { monotonicClock, systemWallClock } from './common/clock.js';
+export type { Disposable, Listener } from './common/listeners.js';
+export { VERSION } from './common/version.js';
+export type { ValueOf } from './common/wire.js';
 export type {
   Guardrail,
   GuardrailCheck,
@@ -75,27 +36,23 @@ export type {
   GuardrailOutcome,
   GuardrailRun,
   GuardrailVerdict,
-} from './guardrails.js';
+} from './governance/guardrails.js';
 export {
   AllowAllGuardrail,
   defineGuardrail,
   GuardrailStage,
   GuardrailViolatedError,
   runGuardrails,
-} from './guardrails.js';
-export type { HandoffDict, HandoffInit } from './handoff.js';
-export { Handoff } from './handoff.js';
-export type { InMemoryStateStoreOptions } from './in-memory-state-store.js';
-export { InMemoryStateStore } from './in-memory-state-store.js';
-export type { Disposable, Listener } from './listeners.js';
-export { fromMicroUsd, MICRO_USD_PER_USD, toMicroUsd } from './micro-usd.js';
+} from './governance/guardrails.js';
+export type { HandoffDict, HandoffInit } from './governance/handoff.js';
+export { Handoff } from './governance/handoff.js';
 export type {
   PermissionModeInput,
   PermissionModeName,
   PermissionOutcomeDict,
   PermissionPolicyOptions,
   RolePermissionConfig,
-} from './permissions.js';
+} from './governance/permissions.js';
 export {
   PermissionDeniedError,
   PermissionEnforcer,
@@ -106,8 +63,8 @@ export {
   permissionModeName,
   REQUIRED_MODE_NOT_APPLICABLE,
   UNKNOWN_ROLE_ALLOW_REASON,
-} from './permissions.js';
-export type { PolicyCondition } from './policy-conditions.js';
+} from './governance/permissions.js';
+export type { PolicyCondition } from './governance/policy-conditions.js';
 export {
   agentFailed,
   allAgentsComplete,
@@ -119,7 +76,7 @@ export {
   qualityAt,
   retryExhausted,
   timedOut,
-} from './policy-conditions.js';
+} from './governance/policy-conditions.js';
 export type {
   PhaseContext,
   PhaseContextDict,
@@ -128,7 +85,7 @@ export type {
   PolicyActionDict,
   PolicyRule,
   ResolvedPolicyRule,
-} from './policy-engine.js';
+} from './governance/policy-engine.js';
 export {
   DEFAULT_RULE_PRIORITY,
   PolicyAction,
@@ -138,11 +95,57 @@ export {
   phaseContextToDict,
   policyAction,
   policyActionToDict,
-} from './policy-engine.js';
-export type { QualityGateResult, QualityGateResultDict, QualityLevelName } from './quality-gate.js';
-export { parseQualityLevel, QualityGate, QualityLevel, qualityLevelName } from './quality-gate.js';
-export type { RateLimiterOptions, RateLimitRule } from './rate-limiter.js';
-export { RateLimitExceededError, RateLimiter, RateLimitKind } from './rate-limiter.js';
+} from './governance/policy-engine.js';
+export type {
+  QualityGateResult,
+  QualityGateResultDict,
+  QualityLevelName,
+} from './governance/quality-gate.js';
+export { parseQualityLevel, QualityGate, QualityLevel, qualityLevelName } from './governance/quality-gate.js';
+export type { AgentEventInit, EventAttributes } from './lifecycle/agent-event.js';
+export { AgentEvent, InvalidEventError } from './lifecycle/agent-event.js';
+export type { AgentRegistryOptions, CreateWorkerOptions } from './lifecycle/agent-registry.js';
+export {
+  AgentRegistry,
+  DEFAULT_REGISTRY_CAPACITY,
+  UnknownWorkerError,
+  WorkerIdCollisionError,
+} from './lifecycle/agent-registry.js';
+export {
+  AgentStatus,
+  allowedTransitions,
+  canTransition,
+  isAgentStatus,
+  isTerminalStatus,
+  TERMINAL_STATUSES,
+} from './lifecycle/agent-status.js';
+export type {
+  AgentWorkerDict,
+  AgentWorkerOptions,
+  TransitionRecord,
+  TransitionRecordDict,
+  WorkerError,
+  WorkerTransition,
+} from './lifecycle/agent-worker.js';
+export { AgentWorker, InvalidTransitionError } from './lifecycle/agent-worker.js';
+export { AgentEventName, AgentEventStatus, AgentFailureClass } from './lifecycle/event-names.js';
+export type { EventSink } from './lifecycle/event-sink.js';
+export {
+  FanOutEventSink,
+  JsonLinesEventSink,
+  NoopEventSink,
+  RingBufferEventSink,
+} from './lifecycle/event-sink.js';
+export type { BackoffOptions } from './recovery/backoff.js';
+export { backoffDelay, JitterMode, nextProvider, smallerContextBudget } from './recovery/backoff.js';
+export {
+  classifyError,
+  classifyMessage,
+  classifyStructured,
+  httpStatusOf,
+  MAX_CAUSE_DEPTH,
+} from './recovery/classify-error.js';
+export { assertScenario, FailureScenario, failureClassFor } from './recovery/failure-scenario.js';
 export type {
   AttemptRecoveryOptions,
   RecoveryContextOptions,
@@ -150,7 +153,7 @@ export type {
   RecoveryRecord,
   RecoveryRecordDict,
   RecoveryResultDict,
-} from './recovery.js';
+} from './recovery/recovery.js';
 export {
   attemptRecovery,
   EscalationPolicy,
@@ -160,7 +163,7 @@ export {
   RecoveryResult,
   RecoveryStep,
   recipeFor,
-} from './recovery.js';
+} from './recovery/recovery.js';
 export type {
   AttemptRecord,
   EscalationInfo,
@@ -170,22 +173,32 @@ export type {
   RecoveryPolicy,
   StepRecord,
   TurnFailure,
-} from './recovery-policy.js';
-export { RecoveryExhaustedError } from './recovery-policy.js';
-export type { RetryAfterOptions } from './retry-after.js';
-export { isRetryableError, retryAfterMs } from './retry-after.js';
-export type { RunTurnOptions, TurnContext } from './run-turn-options.js';
-export type { PolicyInput, RunToolOptions, SessionSummary } from './session.js';
-export { handoffSourceSpan, Session, UNSPECIFIED_MODEL } from './session.js';
-export type { AgentSessionOptions } from './session-config.js';
+} from './recovery/recovery-policy.js';
+export { RecoveryExhaustedError } from './recovery/recovery-policy.js';
+export type { RetryAfterOptions } from './recovery/retry-after.js';
+export { isRetryableError, retryAfterMs } from './recovery/retry-after.js';
+export type { RunOptions } from './session/agent-session.js';
+export { AgentSession, Orchestrator } from './session/agent-session.js';
+export type { RunTurnOptions, TurnContext } from './session/run-turn-options.js';
+export type { PolicyInput, RunToolOptions, SessionSummary } from './session/session.js';
+export { handoffSourceSpan, Session, UNSPECIFIED_MODEL } from './session/session.js';
+export type { AgentSessionOptions } from './session/session-config.js';
 export {
   InputStateError,
   MaxIterationsExceededError,
   SessionEndedError,
   TurnTimeoutError,
-} from './session-errors.js';
-export type { SharedBudgetOptions, SharedBudgetStatus } from './shared-budget.js';
-export { SharedBudget, SharedBudgetExceededError } from './shared-budget.js';
+} from './session/session-errors.js';
+export type { TurnCompletion, TurnResult } from './session/turn-result.js';
+export type { StreamOutcome } from './session/turn-stream.js';
+export { isStreamResult, observeStream } from './session/turn-stream.js';
+export { CircuitState } from './state/circuit-state.js';
+export type { InMemoryStateStoreOptions } from './state/in-memory-state-store.js';
+export { InMemoryStateStore } from './state/in-memory-state-store.js';
+export type { RateLimiterOptions, RateLimitRule } from './state/rate-limiter.js';
+export { RateLimitExceededError, RateLimiter, RateLimitKind } from './state/rate-limiter.js';
+export type { SharedBudgetOptions, SharedBudgetStatus } from './state/shared-budget.js';
+export { SharedBudget, SharedBudgetExceededError } from './state/shared-budget.js';
 export type {
   BreakerCommand,
   BreakerReply,
@@ -205,35 +218,36 @@ export type {
   SharedBreakerConfig,
   SharedTransition,
   StateStore,
-} from './state-store.js';
+} from './state/state-store.js';
 export {
   BREAKER_LOG_LENGTH,
   BUDGET_PURGE_BATCH,
   StateStoreUnavailableError,
   StoreFailurePolicy,
   StoreUnavailableReason,
-} from './state-store.js';
+} from './state/state-store.js';
+export type { TurnGate, TurnGateContext, TurnGateOutcome, TurnGateTicket } from './state/turn-gate.js';
+export { enterGates, settleGates } from './state/turn-gate.js';
 export { CAPTURE_CONTENT_ENV, captureContentFromEnv } from './telemetry/content-capture.js';
 export { INSTRUMENTATION_SCOPE, TOOL_DURATION_BUCKETS } from './telemetry/instruments.js';
 export { maskSecrets, sanitize } from './telemetry/redact.js';
 export * as semconv from './telemetry/semconv.js';
 export type { TelemetryOptions } from './telemetry/session-telemetry.js';
-export type { TurnGate, TurnGateContext, TurnGateOutcome, TurnGateTicket } from './turn-gate.js';
-export { enterGates, settleGates } from './turn-gate.js';
-export type { TurnCompletion, TurnResult } from './turn-result.js';
-export type { StreamOutcome } from './turn-stream.js';
-export { isStreamResult, observeStream } from './turn-stream.js';
-export type { UsageInput } from './usage-input.js';
-export type { UsageSink } from './usage-sink.js';
-export { FanOutUsageSink, JsonLinesUsageSink, NoopUsageSink, RingBufferUsageSink } from './usage-sink.js';
-export type { UsageCounts, UsageDict } from './usage-snapshot.js';
-export { UsageSnapshot } from './usage-snapshot.js';
-export type { UsageSummary, UsageTrackerOptions } from './usage-tracker.js';
+export { fromMicroUsd, MICRO_USD_PER_USD, toMicroUsd } from './usage/micro-usd.js';
+export type { UsageInput } from './usage/usage-input.js';
+export type { UsageSink } from './usage/usage-sink.js';
+export {
+  FanOutUsageSink,
+  JsonLinesUsageSink,
+  NoopUsageSink,
+  RingBufferUsageSink,
+} from './usage/usage-sink.js';
+export type { UsageCounts, UsageDict } from './usage/usage-snapshot.js';
+export { UsageSnapshot } from './usage/usage-snapshot.js';
+export type { UsageSummary, UsageTrackerOptions } from './usage/usage-tracker.js';
 export {
   BudgetExceededError,
   formatUsd,
   type TurnUsage,
   UsageTracker,
-} from './usage-tracker.js';
-export { VERSION } from './version.js';
-export type { ValueOf } from './wire.js';
+} from './usage/usage-tracker.js';

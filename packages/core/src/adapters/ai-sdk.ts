@@ -1,5 +1,5 @@
 import { ValidationError } from '@agentrace/pricing';
-import { UsageSnapshot } from '../usage-snapshot.js';
+import { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { knownProviderFromAiSdk, ProviderName, providerNameFromAiSdk } from './provider-name.js';
 import {
   count,

@@ -1,4 +1,4 @@
-import { UsageSnapshot } from '../usage-snapshot.js';
+import { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { ProviderName } from './provider-name.js';
 import { count, get, minus, outputWithReasoning, pluck, reasons, text, usageObject } from './read.js';
 import { compact, type ResponseFacts, ResponseShape, type UsageFacts } from './response-facts.js';

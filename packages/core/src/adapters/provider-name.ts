@@ -1,4 +1,4 @@
-import type { ValueOf } from '../wire.js';
+import type { ValueOf } from '../common/wire.js';
 
 /**
  * Well-known `gen_ai.provider.name` values (GenAI semantic conventions, `@opentelemetry/semantic-conventions`

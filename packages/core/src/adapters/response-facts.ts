@@ -1,6 +1,6 @@
+import type { ValueOf } from '../common/wire.js';
 import * as sc from '../telemetry/semconv.js';
-import type { UsageSnapshot } from '../usage-snapshot.js';
-import type { ValueOf } from '../wire.js';
+import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 
 /** The response shapes agentrace reads usage and response facts from. */
 export const ResponseShape = {

@@ -1,5 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import type { CircuitBreaker } from '../circuit-breaker.js';
+import type { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { guard } from './guard.js';
 import { instrumentsFor, observeBreakerState } from './instruments.js';
 import {

@@ -1,7 +1,7 @@
 import { PriceTable } from '@agentrace/pricing';
 import { describe, expect, it } from 'vitest';
 import { createTestTelemetry } from '../../../../test/helpers/otel.js';
-import { AgentSession } from '../agent-session.js';
+import { AgentSession } from '../session/agent-session.js';
 
 describe('agentrace.cost', () => {
   it('keeps one exact series per agent across sessions of a meter provider', async () => {

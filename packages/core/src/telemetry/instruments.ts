@@ -8,7 +8,7 @@ import type {
   ObservableGauge,
 } from '@opentelemetry/api';
 import { metrics } from '@opentelemetry/api';
-import { VERSION } from '../version.js';
+import { VERSION } from '../common/version.js';
 import {
   ATTR_AGENTRACE_CIRCUIT_BREAKER_NAME,
   GEN_AI_DURATION_BUCKETS,

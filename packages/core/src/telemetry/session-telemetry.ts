@@ -21,8 +21,8 @@ import {
   ATTR_EXCEPTION_STACKTRACE,
   ATTR_EXCEPTION_TYPE,
 } from '@opentelemetry/semantic-conventions';
-import type { AgentEvent } from '../agent-event.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../common/version.js';
+import type { AgentEvent } from '../lifecycle/agent-event.js';
 import { guard, guarded } from './guard.js';
 import { INSTRUMENTATION_SCOPE, type Instruments, instrumentsFor } from './instruments.js';
 import { DEFAULT_MAX_ATTRIBUTE_LENGTH, errorMessageOf, errorTypeOf, sanitize } from './redact.js';

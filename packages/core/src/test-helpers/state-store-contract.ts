@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadVector } from '../../../../test/helpers/vectors.js';
-import { ConsecutiveFailureStrategy, FailureRateStrategy } from '../breaker-strategy.js';
-import { CircuitBreaker, CircuitOpenError, type CircuitStateChange } from '../circuit-breaker.js';
-import type { CircuitState } from '../circuit-state.js';
+import { ConsecutiveFailureStrategy, FailureRateStrategy } from '../breaker/breaker-strategy.js';
+import { CircuitBreaker, CircuitOpenError, type CircuitStateChange } from '../breaker/circuit-breaker.js';
+import type { CircuitState } from '../state/circuit-state.js';
 import type {
   BreakerCommand,
   BreakerRequest,
@@ -10,7 +10,7 @@ import type {
   RateBucket,
   SharedBreakerConfig,
   StateStore,
-} from '../state-store.js';
+} from '../state/state-store.js';
 
 /** A store under test, on a clock the test drives (epoch ms). */
 export type StoreFactory = (clock: () => number) => StateStore;

@@ -1,0 +1,12 @@
+import { CircuitOpenError } from '../breaker/circuit-breaker.js';
+import { classifyError } from '../recovery/classify-error.js';
+import { FailureScenario } from '../recovery/failure-scenario.js';
+import * as sc from '../telemetry/semconv.js';
+import { TurnTimeoutError } from './session-errors.js';
+
+/** `error.type` of a turn failure that was not classified by recovery. */
+export function errorTypeFor(err: unknown): string {
+  if (CircuitOpenError.isInstance(err)) return sc.ERROR_TYPE_VALUE_CIRCUIT_OPEN;
+  if (TurnTimeoutError.isInstance(err)) return FailureScenario.LLM_TIMEOUT;
+  return classifyError(err);
+}
