@@ -14,6 +14,7 @@ export default defineConfig({
       '@agentrace/otel-exporter': src('otel-exporter'),
       '@agentrace/ai-sdk': src('ai-sdk'),
       '@agentrace/redis': src('redis'),
+      '@agentrace/instrumentation': src('instrumentation'),
     },
   },
   test: {
