@@ -13,16 +13,17 @@ export type {
   FailureRateStrategyOptions,
 } from './breaker/breaker-strategy.js';
 export { ConsecutiveFailureStrategy, FailureRateStrategy } from './breaker/breaker-strategy.js';
+export { CircuitBreaker } from './breaker/circuit-breaker.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerSnapshot,
   CircuitCallContext,
   CircuitExecuteOptions,
-  CircuitRejection,
-  CircuitStateChange,
-  RejectingCircuitState,
-} from './breaker/circuit-breaker.js';
-export { CircuitBreaker, CircuitOpenError, CircuitTransitionReason } from './breaker/circuit-breaker.js';
+} from './breaker/circuit-breaker-options.js';
+export type { CircuitRejection, CircuitStateChange } from './breaker/circuit-events.js';
+export { CircuitTransitionReason } from './breaker/circuit-events.js';
+export type { RejectingCircuitState } from './breaker/circuit-open-error.js';
+export { CircuitOpenError } from './breaker/circuit-open-error.js';
 export type { Clock, WallClock } from './common/clock.js';
 export { monotonicClock, systemWallClock } from './common/clock.js';
 export type { Disposable, Listener } from './common/listeners.js';

@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import type { CircuitStateChange } from '../breaker/circuit-breaker.js';
+import type { CircuitStateChange } from '../breaker/circuit-events.js';
 import { AgentEvent } from '../lifecycle/agent-event.js';
 import { AgentEventName, AgentEventStatus } from '../lifecycle/event-names.js';
 import type { RecoveryContext, RecoveryRecord } from '../recovery/recovery.js';

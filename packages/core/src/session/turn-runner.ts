@@ -3,7 +3,7 @@ import { context, type Span } from '@opentelemetry/api';
 import { detectResponse, detectResponseOrThrow } from '../adapters/detect-response.js';
 import { type ResponseFacts, responseAttributes } from '../adapters/response-facts.js';
 import type { UsageDetectionError } from '../adapters/usage-detection-error.js';
-import { CircuitOpenError } from '../breaker/circuit-breaker.js';
+import { CircuitOpenError } from '../breaker/circuit-open-error.js';
 import { classifyError } from '../recovery/classify-error.js';
 import { FailureScenario } from '../recovery/failure-scenario.js';
 import { attemptRecovery, type RecoveryContext } from '../recovery/recovery.js';
