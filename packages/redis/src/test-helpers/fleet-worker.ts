@@ -119,7 +119,7 @@ class RecordingStore extends RedisStateStore {
   // loaded CI box) must not look like a call admitted after the fleet opened the circuit.
   override async breaker(request: Parameters<RedisStateStore['breaker']>[0]) {
     const reply = await super.breaker(request);
-    if (request.type === 'admit' && reply.admitted) admittedAt = reply.now;
+    if (request.command.type === 'admit' && reply.admitted) admittedAt = reply.now;
     return reply;
   }
 }
@@ -229,7 +229,12 @@ async function run(config: FleetWorkerConfig): Promise<FleetWorkerReport> {
 
   await agent.run(async (session) => {
     for (let i = 0; i < config.turns; i++) {
-      const seen: { startedAt: number; call?: CircuitCallContext; scheduledAt?: number; admittedAt?: number } = {
+      const seen: {
+        startedAt: number;
+        call?: CircuitCallContext;
+        scheduledAt?: number;
+        admittedAt?: number;
+      } = {
         startedAt: 0,
       };
       scheduled = undefined;
