@@ -349,6 +349,12 @@ function wrappers(telemetry: McpTelemetry): Record<string, (original: Method) =>
               protocolVersion: undefined,
               recorded: false,
             });
+            // A stdio server is never told its session ended (the SDK does not watch stdin's end): we do.
+            const stdin = (transport as { _stdin?: { once?: unknown } } | undefined)?._stdin;
+            if (sideOf(this) === 'server' && stdin && typeof stdin.once === 'function')
+              (stdin.once as (e: string, f: () => void) => void).call(stdin, 'end', () =>
+                safely(() => recordSession(telemetry, this), undefined),
+              );
           }, undefined);
         }
         return original.apply(this, args);
