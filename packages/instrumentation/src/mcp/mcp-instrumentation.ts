@@ -5,6 +5,7 @@ import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
+import { Hook } from 'require-in-the-middle';
 import { INSTRUMENTATION_PACKAGE_NAME } from '../package-name.js';
 import { type McpInstrumentationOptions, McpTelemetry } from './mcp-telemetry.js';
 import { isPatched, patchProtocol, unpatchProtocol } from './patch-protocol.js';
@@ -19,6 +20,20 @@ export interface McpInstrumentationConfig extends InstrumentationConfig, McpInst
 // the requests a server sends to its client (sampling, elicitation, roots).
 const PROTOCOL_FILES = ['dist/esm/shared/protocol.js', 'dist/cjs/shared/protocol.js'];
 const SDK = '@modelcontextprotocol/sdk';
+
+// The SDK's package root has no CommonJS main file, so the shared require hook (which resolves a package's main
+// to tell its internal files apart) never sees its CommonJS build. Its public entry points are hooked by the id
+// an app requires them with instead, and the Protocol prototype is reached through the class they export.
+const CJS_ENTRY_POINTS = [`${SDK}/client/index.js`, `${SDK}/server/index.js`, `${SDK}/server/mcp.js`];
+
+function protocolPrototypeOf(exports: unknown): object | undefined {
+  const e = exports as { Client?: unknown; Server?: unknown; McpServer?: unknown } | undefined;
+  const cls = (e?.Client ?? e?.Server) as { prototype?: object } | undefined;
+  const proto = cls?.prototype ? Object.getPrototypeOf(cls.prototype) : undefined;
+  return proto && typeof (proto as { _onrequest?: unknown })._onrequest === 'function' ? proto : undefined;
+}
+
+const cjsHooks = new WeakMap<McpInstrumentation, Hook>();
 
 // Kept outside the instance: the base constructor patches (and so needs the recorder) before subclass fields exist.
 const recorders = new WeakMap<McpInstrumentation, McpTelemetry>();
@@ -83,10 +98,20 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   override enable(): void {
     this.telemetry.enabled = true;
     super.enable();
+    if (!cjsHooks.has(this)) {
+      const hook = new Hook(CJS_ENTRY_POINTS, (exports) => {
+        const proto = protocolPrototypeOf(exports);
+        if (proto && !isPatched(proto)) patchProtocol(proto, this.telemetry);
+        return exports;
+      });
+      cjsHooks.set(this, hook);
+    }
   }
 
   override disable(): void {
     this.telemetry.enabled = false;
+    cjsHooks.get(this)?.unhook();
+    cjsHooks.delete(this);
     super.disable();
   }
 }
