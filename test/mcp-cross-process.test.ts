@@ -264,6 +264,9 @@ describe('MCP across processes over stdio', () => {
       (p) =>
         p.name === sc.METRIC_MCP_SERVER_OPERATION_DURATION && p.attrs[sc.ATTR_GEN_AI_TOOL_NAME] === 'flaky',
     );
+    // The client that closed its session ended well; the one whose server was killed ended in error.
+    const sessions = points.filter((p) => p.name === sc.METRIC_MCP_CLIENT_SESSION_DURATION);
+    expect(sessions.map((p) => p.attrs['error.type']).sort()).toEqual(['-32000', undefined]);
     expect(flaky?.attrs).toMatchObject({
       'error.type': 'tool_error',
       [sc.ATTR_MCP_METHOD_NAME]: 'tools/call',

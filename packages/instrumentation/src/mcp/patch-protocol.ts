@@ -9,6 +9,7 @@ import {
   SpanKind,
   trace,
 } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import {
   type McpTarget,
   requestIdOf,
@@ -54,6 +55,8 @@ interface SessionState {
   readonly transport: TransportLike | undefined;
   protocolVersion: string | undefined;
   recorded: boolean;
+  /** Whether the app asked for the close; a client whose connection closed on its own ended in error. */
+  closing: boolean;
 }
 
 const sessions = new WeakMap<object, SessionState>();
@@ -322,12 +325,18 @@ function ensureWrapped(
   return true;
 }
 
-function recordSession(telemetry: McpTelemetry, protocol: ProtocolLike): void {
+function recordSession(
+  telemetry: McpTelemetry,
+  protocol: ProtocolLike,
+  ended: 'closed' | 'input-ended',
+): void {
   const state = sessions.get(protocol);
   if (!state || state.recorded) return;
   state.recorded = true;
   const attrs: Attributes = transportAttributes(state.transport, state.side);
   if (state.protocolVersion) attrs[sc.ATTR_MCP_PROTOCOL_VERSION] = state.protocolVersion;
+  // The server went away under the client (it died, or the connection dropped): the SDK's ConnectionClosed.
+  if (state.side === 'client' && ended === 'closed' && !state.closing) attrs[ATTR_ERROR_TYPE] = '-32000';
   const instruments = telemetry.instruments();
   const histogram = state.side === 'client' ? instruments.clientSession : instruments.serverSession;
   histogram.record((now() - state.start) / 1000, attrs);
@@ -348,12 +357,13 @@ function wrappers(telemetry: McpTelemetry): Record<string, (original: Method) =>
               transport,
               protocolVersion: undefined,
               recorded: false,
+              closing: false,
             });
             // A stdio server is never told its session ended (the SDK does not watch stdin's end): we do.
             const stdin = (transport as { _stdin?: { once?: unknown } } | undefined)?._stdin;
             if (sideOf(this) === 'server' && stdin && typeof stdin.once === 'function')
               (stdin.once as (e: string, f: () => void) => void).call(stdin, 'end', () =>
-                safely(() => recordSession(telemetry, this), undefined),
+                safely(() => recordSession(telemetry, this, 'input-ended'), undefined),
               );
           }, undefined);
         }
@@ -393,7 +403,13 @@ function wrappers(telemetry: McpTelemetry): Record<string, (original: Method) =>
       },
     _onclose: (original) =>
       function (this: ProtocolLike, ...args: unknown[]) {
-        if (telemetry.enabled) safely(() => recordSession(telemetry, this), undefined);
+        if (telemetry.enabled) safely(() => recordSession(telemetry, this, 'closed'), undefined);
+        return original.apply(this, args);
+      },
+    close: (original) =>
+      function (this: ProtocolLike, ...args: unknown[]) {
+        const state = sessions.get(this);
+        if (state) state.closing = true;
         return original.apply(this, args);
       },
   };
