@@ -3,7 +3,7 @@
 // and over Streamable HTTP on loopback. One trace per call across the two processes, errors marked, metrics
 // exported, and the apps' own output identical to a run without agentrace.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { semconv as sc } from '@agentrace/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,10 +24,18 @@ const SPAN_KIND_CLIENT = 3;
 const NORMAL_STEPS = 'list,weather,flaky,broken,big,resource,prompt,unanswered';
 const CRASH_STEPS = 'crash,after-crash';
 
-// The child processes run the built packages, as an installed app would (`pnpm test` builds first).
+// The child processes run the built packages, as an installed app would (`pnpm test` builds first). A dist older
+// than its sources would test old code, so that fails too.
 function assertBuilt(): void {
-  if (!existsSync(`${ROOT}packages/instrumentation/dist/mcp/index.js`))
-    throw new Error('packages/instrumentation is not built: run `pnpm run build` before this test');
+  const dist = `${ROOT}packages/instrumentation/dist/mcp/index.js`;
+  if (!existsSync(dist)) throw new Error('packages/instrumentation is not built: run `pnpm run build` first');
+  const built = statSync(dist).mtimeMs;
+  const src = `${ROOT}packages/instrumentation/src/mcp`;
+  const stale = readdirSync(src).filter(
+    (f) => !f.endsWith('.test.ts') && statSync(`${src}/${f}`).mtimeMs > built,
+  );
+  if (stale.length > 0)
+    throw new Error(`packages/instrumentation/dist is older than ${stale.join(', ')}: rebuild`);
 }
 
 type Receiver = Awaited<ReturnType<typeof startOtlpReceiver>>;
