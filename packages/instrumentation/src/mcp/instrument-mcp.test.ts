@@ -242,6 +242,24 @@ for (const sdkInfo of SDKS) {
   });
 }
 
+describe('instrumentMcp after connect()', () => {
+  it('still joins the two sides (the transport is wrapped on the first request)', async () => {
+    const sdk = await loadSdk('@modelcontextprotocol/sdk');
+    const providers = { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider };
+    const server = new sdk.McpServer({ name: 'late', version: '1.0.0' });
+    server.tool('echo', 'echo', {}, async () => ({ content: [{ type: 'text', text: 'hi' }] }));
+    const client = new sdk.Client({ name: 'agent', version: '1.0.0' });
+    const [a, b] = sdk.InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(b), client.connect(a)]);
+    instrumentMcp(server, providers);
+    instrumentMcp(client, providers);
+    otel.exporter.reset();
+    await client.callTool({ name: 'echo', arguments: {} });
+    const c = byName('tools/call echo', SpanKind.CLIENT);
+    expect(parentId(byName('tools/call echo', SpanKind.SERVER))).toBe(c.spanContext().spanId);
+  });
+});
+
 describe('instrumentMcp input', () => {
   it('refuses what is not an MCP client or server, naming it', () => {
     expect(() => instrumentMcp({ connect() {} })).toThrow(

@@ -150,8 +150,8 @@ class Operation {
   end(outcome: McpOutcome): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (this.#kind === 'client' && !this.#metricAttributes[sc.ATTR_MCP_SESSION_ID]) {
-      // A Streamable HTTP session id arrives with the answer to `initialize`.
+    if (this.#kind === 'client') {
+      // A Streamable HTTP session id arrives with the answer to `initialize`; later requests start with it.
       const sessionId = this.#protocol.transport?.sessionId;
       if (typeof sessionId === 'string' && sessionId)
         this.span.setAttribute(sc.ATTR_MCP_SESSION_ID, sessionId);
@@ -244,10 +244,12 @@ function sendTraced(
   if (!telemetry.enabled || !isRecord(message) || typeof message.method !== 'string')
     return original.apply(protocol, args);
   const parent = context.active();
-  const op = safely(
-    () => startOperation(telemetry, protocol, message as JsonRpcMessage, 'client', parent),
-    undefined,
-  );
+  const op = safely(() => {
+    // Instrumented after connect() (instrumentMcp called late): the transport still needs its injecting send.
+    const transport = protocol.transport;
+    if (isRecord(transport)) wrapTransport(telemetry, transport as unknown as TransportLike);
+    return startOperation(telemetry, protocol, message as JsonRpcMessage, 'client', parent);
+  }, undefined);
   if (!op) return original.apply(protocol, args);
   const spanContext = trace.setSpan(parent, op.span);
   const pending: PendingSend = {
