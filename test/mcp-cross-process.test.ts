@@ -1,5 +1,6 @@
-// An unchanged MCP client and server in two processes, each started with the instrumentation bootstrap (real
-// OTel SDK through setupTelemetry, OTLP/JSON to a loopback receiver): over stdio (the client spawns the server)
+// An unchanged MCP client and server in two processes, each started with `node --import
+// @agentrace/instrumentation/mcp/register` (the built package: real OTel SDK through setupTelemetry, OTLP/JSON to a
+// loopback receiver): over stdio (the client spawns the server)
 // and over Streamable HTTP on loopback. One trace per call across the two processes, errors marked, metrics
 // exported, and the apps' own output identical to a run without agentrace.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -16,8 +17,10 @@ import {
 } from './helpers/otlp.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FIXTURES = 'test/fixtures/mcp';
-const BOOT = ['--import', `./${FIXTURES}/bootstrap.mjs`];
+// The children run from test/, so the register entry resolves as an installed package (its dist).
+const CWD = `${ROOT}test`;
+const FIXTURES = 'fixtures/mcp';
+const BOOT = ['--import', '@agentrace/instrumentation/mcp/register'];
 const PLAIN: string[] = [];
 const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CLIENT = 3;
@@ -46,7 +49,7 @@ function run(
 ): Promise<{ code: number | null; lines: unknown[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
-      cwd: ROOT,
+      cwd: CWD,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -78,8 +81,8 @@ function startHttpServer(
 ): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...args, `${FIXTURES}/server.mjs`, '--http'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
+      cwd: CWD,
+      env: { ...process.env, ...env, OTEL_SERVICE_NAME: 'mcp-server' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -174,7 +177,12 @@ describe('MCP across processes over stdio', () => {
   beforeAll(async () => {
     assertBuilt();
     receiver = await startOtlpReceiver();
-    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'mcp-client',
+      MCP_SERVER_SERVICE_NAME: 'mcp-server',
+    };
     const client = (boot: string[]) => [
       ...boot,
       `${FIXTURES}/client.mjs`,
@@ -292,7 +300,12 @@ describe('MCP across processes over Streamable HTTP on loopback', () => {
   beforeAll(async () => {
     assertBuilt();
     receiver = await startOtlpReceiver();
-    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'mcp-client',
+      MCP_SERVER_SERVICE_NAME: 'mcp-server',
+    };
     const [main, doomed] = await Promise.all([startHttpServer(BOOT, env), startHttpServer(BOOT, env)]);
     port = Number(new URL(main.url).port);
     const [normal, crash] = await Promise.all([
