@@ -1,9 +1,9 @@
 /**
  * What `--import` loads before the unchanged MCP apps of this folder: OpenTelemetry set up by agentrace
  * (`setupTelemetry`: a trace tree in the terminal, or OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set), the ESM loader
- * hook, and the MCP instrumentation. It stands in for `--import @agentrace/instrumentation/register`, which does
- * the same for every instrumentation agentrace has. The terminal output goes to stderr: a stdio MCP server's
- * stdout is its protocol channel.
+ * hook, and the MCP instrumentation, from the sources (so the example needs no build). Installed from npm, the
+ * same is `node --import @agentrace/instrumentation/mcp/register app.js`. The terminal output goes to stderr: a
+ * stdio MCP server's stdout is its protocol channel.
  */
 import { register } from 'node:module';
 import { setupTelemetry } from '@agentrace/otel-exporter';
