@@ -9,6 +9,9 @@ export default defineConfig({
   resolve: {
     // Tests run against the sources, so no build is needed between an edit and a test run.
     alias: {
+      '@agentrace/instrumentation/mcp': fileURLToPath(
+        new URL('./packages/instrumentation/src/mcp/index.ts', import.meta.url),
+      ),
       '@agentrace/core': src('core'),
       '@agentrace/pricing': src('pricing'),
       '@agentrace/otel-exporter': src('otel-exporter'),
