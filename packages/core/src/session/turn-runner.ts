@@ -24,9 +24,10 @@ import {
 import { EMPTY_USAGE, toSnapshot, type UsageInput } from '../usage/usage-input.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { BudgetExceededError, type UsageTracker } from '../usage/usage-tracker.js';
+import type { AttemptHost, GateContextInit } from './attempt-host.js';
 import type { CompletedCall } from './completed-call.js';
 import { errorTypeFor } from './error-type.js';
-import { type AttemptHost, type GateContextInit, runRecoveringTurn } from './recovering-turn.js';
+import { runRecoveringTurn } from './recovering-turn.js';
 import type { RunTurnOptions, TurnContext } from './run-turn-options.js';
 import { CallScope, runWithTimeout } from './run-with-timeout.js';
 import type { ResolvedSessionConfig } from './session-config.js';
