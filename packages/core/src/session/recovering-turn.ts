@@ -18,6 +18,7 @@ import {
   type StepRecord,
   type TurnFailure,
 } from '../recovery/recovery-policy.js';
+import { TurnTimeoutError } from '../recovery/turn-timeout-error.js';
 import { enterGates, settleGates, type TurnGateTicket } from '../state/turn-gate.js';
 import { errorMessageOf, errorTypeOf as exceptionTypeOf } from '../telemetry/redact.js';
 import * as sc from '../telemetry/semconv.js';
@@ -33,7 +34,6 @@ import {
 } from './provider-switch.js';
 import { planRecovery } from './recovery-plan.js';
 import { CallScope, runWithTimeout } from './run-with-timeout.js';
-import { TurnTimeoutError } from './session-errors.js';
 
 /** The scenario a failure is recovered as. */
 function scenarioOf(err: unknown): FailureScenario {
