@@ -39,6 +39,7 @@ import { observeStreamedTurn, type StreamedTurnHost } from './streamed-turn.js';
 import type { TurnResult } from './turn-result.js';
 import { isStreamResult } from './turn-stream.js';
 import { UNSPECIFIED_MODEL, type UsageRecorder } from './usage-recorder.js';
+import { validateRunTurnOptions } from './validate-call-options.js';
 
 /** @internal */
 interface ResolvedUsage {
@@ -122,6 +123,7 @@ export class TurnRunner {
     host.assertActive('run a turn');
     if (typeof fn !== 'function')
       throw new ValidationError({ field: 'fn', value: fn, expected: 'a function' });
+    validateRunTurnOptions(opts);
     const { timeoutMs } = opts;
     if (
       timeoutMs !== undefined &&
