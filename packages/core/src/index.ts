@@ -13,16 +13,17 @@ export type {
   FailureRateStrategyOptions,
 } from './breaker/breaker-strategy.js';
 export { ConsecutiveFailureStrategy, FailureRateStrategy } from './breaker/breaker-strategy.js';
+export { CircuitBreaker } from './breaker/circuit-breaker.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerSnapshot,
   CircuitCallContext,
   CircuitExecuteOptions,
-  CircuitRejection,
-  CircuitStateChange,
-  RejectingCircuitState,
-} from './breaker/circuit-breaker.js';
-export { CircuitBreaker, CircuitOpenError, CircuitTransitionReason } from './breaker/circuit-breaker.js';
+} from './breaker/circuit-breaker-options.js';
+export type { CircuitRejection, CircuitStateChange } from './breaker/circuit-events.js';
+export { CircuitTransitionReason } from './breaker/circuit-events.js';
+export type { RejectingCircuitState } from './breaker/circuit-open-error.js';
+export { CircuitOpenError } from './breaker/circuit-open-error.js';
 export type { Clock, WallClock } from './common/clock.js';
 export { monotonicClock, systemWallClock } from './common/clock.js';
 export type { Disposable, Listener } from './common/listeners.js';
@@ -179,9 +180,10 @@ export type { RetryAfterOptions } from './recovery/retry-after.js';
 export { isRetryableError, retryAfterMs } from './recovery/retry-after.js';
 export type { RunOptions } from './session/agent-session.js';
 export { AgentSession, Orchestrator } from './session/agent-session.js';
+export { handoffSourceSpan } from './session/handoff-source.js';
 export type { RunTurnOptions, TurnContext } from './session/run-turn-options.js';
-export type { PolicyInput, RunToolOptions, SessionSummary } from './session/session.js';
-export { handoffSourceSpan, Session, UNSPECIFIED_MODEL } from './session/session.js';
+export type { PolicyInput, SessionSummary } from './session/session.js';
+export { Session } from './session/session.js';
 export type { AgentSessionOptions } from './session/session-config.js';
 export {
   InputStateError,
@@ -189,9 +191,11 @@ export {
   SessionEndedError,
   TurnTimeoutError,
 } from './session/session-errors.js';
+export type { RunToolOptions } from './session/tool-runner.js';
 export type { TurnCompletion, TurnResult } from './session/turn-result.js';
 export type { StreamOutcome } from './session/turn-stream.js';
 export { isStreamResult, observeStream } from './session/turn-stream.js';
+export { UNSPECIFIED_MODEL } from './session/usage-recorder.js';
 export { CircuitState } from './state/circuit-state.js';
 export type { InMemoryStateStoreOptions } from './state/in-memory-state-store.js';
 export { InMemoryStateStore } from './state/in-memory-state-store.js';

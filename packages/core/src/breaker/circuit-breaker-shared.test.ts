@@ -8,14 +8,10 @@ import { FlakyStore } from '../test-helpers/flaky-store.js';
 import { manualClock } from '../test-helpers/state-store-contract.js';
 import { validationFieldOf } from '../test-helpers/validation.js';
 import type { BreakerStrategy } from './breaker-strategy.js';
-import {
-  CircuitBreaker,
-  type CircuitBreakerOptions,
-  type CircuitCallContext,
-  CircuitOpenError,
-  type CircuitRejection,
-  type CircuitStateChange,
-} from './circuit-breaker.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitBreakerOptions, CircuitCallContext } from './circuit-breaker-options.js';
+import type { CircuitRejection, CircuitStateChange } from './circuit-events.js';
+import { CircuitOpenError } from './circuit-open-error.js';
 
 let otel: TestTelemetry;
 const made: CircuitBreaker[] = [];

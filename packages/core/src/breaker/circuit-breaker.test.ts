@@ -4,14 +4,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadVector } from '../../../../test/helpers/vectors.js';
 import { CircuitState } from '../state/circuit-state.js';
 import { ConsecutiveFailureStrategy, FailureRateStrategy } from './breaker-strategy.js';
-import {
-  CircuitBreaker,
-  type CircuitBreakerOptions,
-  type CircuitCallContext,
-  CircuitOpenError,
-  type CircuitRejection,
-  type CircuitStateChange,
-} from './circuit-breaker.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitBreakerOptions, CircuitCallContext } from './circuit-breaker-options.js';
+import type { CircuitRejection, CircuitStateChange } from './circuit-events.js';
+import { CircuitOpenError } from './circuit-open-error.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

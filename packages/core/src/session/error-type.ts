@@ -1,4 +1,4 @@
-import { CircuitOpenError } from '../breaker/circuit-breaker.js';
+import { CircuitOpenError } from '../breaker/circuit-open-error.js';
 import { classifyError } from '../recovery/classify-error.js';
 import { FailureScenario } from '../recovery/failure-scenario.js';
 import * as sc from '../telemetry/semconv.js';

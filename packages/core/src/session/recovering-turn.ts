@@ -1,7 +1,7 @@
 import { type Attributes, context, diag } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import type { BreakerSet } from '../breaker/breaker-set.js';
-import { CircuitOpenError } from '../breaker/circuit-breaker.js';
+import { CircuitOpenError } from '../breaker/circuit-open-error.js';
 import { sleep } from '../common/sleep.js';
 import { AgentEvent } from '../lifecycle/agent-event.js';
 import { AgentEventName, AgentEventStatus } from '../lifecycle/event-names.js';

@@ -1,6 +1,7 @@
 import { PriceTable, ValidationError } from '@agentrace/pricing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker, CircuitOpenError } from '../breaker/circuit-breaker.js';
+import { CircuitBreaker } from '../breaker/circuit-breaker.js';
+import { CircuitOpenError } from '../breaker/circuit-open-error.js';
 import { defineGuardrail, GuardrailViolatedError } from '../governance/guardrails.js';
 import {
   PermissionDeniedError,

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadVector } from '../../../../test/helpers/vectors.js';
 import { ConsecutiveFailureStrategy, FailureRateStrategy } from '../breaker/breaker-strategy.js';
-import { CircuitBreaker, CircuitOpenError, type CircuitStateChange } from '../breaker/circuit-breaker.js';
+import { CircuitBreaker } from '../breaker/circuit-breaker.js';
+import type { CircuitStateChange } from '../breaker/circuit-events.js';
+import { CircuitOpenError } from '../breaker/circuit-open-error.js';
 import type { CircuitState } from '../state/circuit-state.js';
 import type {
   BreakerCommand,
