@@ -3,7 +3,7 @@ import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { z } from 'zod/v3'; // the v3 API: the lowest supported SDK (1.12) takes only v3 schemas
 import { createTestTelemetry } from '../../../../test/helpers/otel.js';
 import { instrumentMcp } from './instrument-mcp.js';
 

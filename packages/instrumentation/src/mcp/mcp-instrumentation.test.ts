@@ -4,7 +4,7 @@ import { propagation, SpanKind } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { z } from 'zod/v3'; // the v3 API: the lowest supported SDK (1.12) takes only v3 schemas
 import { createTestTelemetry } from '../../../../test/helpers/otel.js';
 import { McpInstrumentation } from './mcp-instrumentation.js';
 
