@@ -197,14 +197,19 @@ describe('8 processes × 500 turns on one shared breaker, budget and rate limit'
     expect(downAt).toBeLessThan(log[0]!.at + 1);
   });
 
-  it('in every half-open spell exactly halfOpenMaxProbes probes ran, fleet-wide', () => {
+  it('in every half-open spell at most halfOpenMaxProbes probes ran, fleet-wide', () => {
     const spells = log.filter((e) => e.to === 'half_open').map((e) => e.generation);
     expect(spells.length).toBeGreaterThanOrEqual(2);
     const probes = turns().filter((t) => called(t) && t.state === 'half_open');
     const perSpell = new Map<number, number>();
     for (const p of probes) perSpell.set(p.generation!, (perSpell.get(p.generation!) ?? 0) + 1);
     expect([...perSpell.keys()].sort()).toEqual([...spells].sort());
-    for (const g of spells) expect(perSpell.get(g), `spell ${g}`).toBe(2);
+    // At most the two probe slots, fleet-wide. Not always both: a spell ends as soon as its first probe fails
+    // (it reopens), and on a loaded machine that can happen before another process asks for the second slot.
+    for (const g of spells) {
+      expect(perSpell.get(g), `spell ${g}`).toBeGreaterThanOrEqual(1);
+      expect(perSpell.get(g), `spell ${g}`).toBeLessThanOrEqual(2);
+    }
     // Other processes wanted to probe too and were turned away.
     expect(turns().filter((t) => t.rejectedIn === 'half_open').length).toBeGreaterThan(0);
     expect(log.at(-1)).toMatchObject({ from: 'half_open', to: 'closed', reason: 'probe_succeeded' });
