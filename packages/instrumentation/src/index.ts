@@ -3,6 +3,8 @@
 
 export type { AnthropicInstrumentationConfig, ClientInstrumentationOptions } from './anthropic/index.js';
 export { ANTHROPIC_SDK_SUPPORTED_VERSIONS, AnthropicInstrumentation } from './anthropic/index.js';
+export type { GoogleGenAIInstrumentationConfig } from './google-genai/index.js';
+export { GOOGLE_GENAI_SUPPORTED_VERSIONS, GoogleGenAIInstrumentation } from './google-genai/index.js';
 export type { InstrumentMcpOptions, McpInstrumentationConfig } from './mcp/index.js';
 export { instrumentMcp, McpInstrumentation } from './mcp/index.js';
 export { INSTRUMENTATION_PACKAGE_NAME } from './package-name.js';

@@ -1,0 +1,133 @@
+/**
+ * `GoogleGenAIInstrumentation` through `registerInstrumentations`: the real `@google/genai` (its CommonJS
+ * build, through Node's require so the require hook patches it) against a loopback server answering as the
+ * Gemini API does, the real OTel SDK with an in-memory exporter. `@google/genai` 3 declares Node >= 22, so on
+ * older Node these skip.
+ */
+
+import { createRequire } from 'node:module';
+import { GoogleGenAIInstrumentation } from '@agentrace/instrumentation';
+import { costBreakdown } from '@agentrace/pricing';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
+import { createTestTelemetry } from './helpers/otel.js';
+import { GEMINI_RESOURCE_EXHAUSTED, GEMINI_UNAVAILABLE } from './helpers/provider-errors.js';
+import { GEMINI_RESPONSE } from './helpers/responses.js';
+import { GEMINI_STREAM } from './helpers/stream-usage-events.js';
+
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+const MODEL = 'gemini-2.5-flash';
+// GEMINI_RESPONSE and the last GEMINI_STREAM chunk: 12 500 prompt tokens of which 12 000 cached, 300
+// candidate tokens plus 150 thinking tokens.
+const USAGE = { inputTokens: 500, outputTokens: 450, cacheReadTokens: 12000, cacheWriteTokens: 0 };
+
+describe.skipIf(NODE_MAJOR < 22)('GoogleGenAIInstrumentation (@google/genai 3.6.1, CommonJS)', () => {
+  const otel = createTestTelemetry();
+  const instrumentation = new GoogleGenAIInstrumentation();
+  const unregister = registerInstrumentations({
+    instrumentations: [instrumentation],
+    tracerProvider: otel.tracerProvider,
+    meterProvider: otel.meterProvider,
+  });
+  const require = createRequire(import.meta.url);
+  const { GoogleGenAI } = require('@google/genai') as typeof import('@google/genai');
+  let provider: FakeProvider;
+  let ai: InstanceType<typeof GoogleGenAI>;
+
+  beforeEach(async () => {
+    otel.exporter.reset();
+    provider = await startFakeProvider();
+    ai = new GoogleGenAI({ apiKey: 'test-not-a-real-key', httpOptions: { baseUrl: provider.url } });
+  });
+  afterEach(() => provider.close());
+  afterAll(async () => {
+    unregister();
+    await otel.shutdown();
+  });
+
+  const request = {
+    model: MODEL,
+    contents: 'Explain photosynthesis in one sentence.',
+    config: { maxOutputTokens: 512, temperature: 0.3, topP: 0.95, topK: 20, stopSequences: ['END'] },
+  };
+
+  it('generateContent: one chat span, request config, usage with cache and thinking, cost, server', async () => {
+    provider.enqueue({ json: GEMINI_RESPONSE });
+    const response = await ai.models.generateContent(request);
+    expect(response.text).toBe('Photosynthesis turns light into chemical energy.');
+    expect(provider.requests[0]?.path).toContain(`models/${MODEL}:generateContent`);
+    const chat = otel.span(`chat ${MODEL}`);
+    expect(chat.kind).toBe(SpanKind.CLIENT);
+    expect(chat.instrumentationScope.name).toBe('@agentrace/instrumentation/google-genai');
+    expect(chat.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'gcp.gemini',
+      'gen_ai.request.model': MODEL,
+      'gen_ai.request.max_tokens': 512,
+      'gen_ai.request.temperature': 0.3,
+      'gen_ai.request.top_p': 0.95,
+      'gen_ai.request.top_k': 20,
+      'gen_ai.request.stop_sequences': ['END'],
+      'gen_ai.response.model': MODEL,
+      'gen_ai.response.id': 'mDJmaNb6Dd3X1PIP5LmIsAM',
+      'gen_ai.response.finish_reasons': ['STOP'],
+      'gen_ai.usage.input_tokens': 12500,
+      'gen_ai.usage.cache_read.input_tokens': 12000,
+      'gen_ai.usage.output_tokens': USAGE.outputTokens,
+      'gen_ai.usage.reasoning.output_tokens': 150,
+      'server.address': '127.0.0.1',
+      'server.port': Number(new URL(provider.url).port),
+    });
+    const expected = costBreakdown(MODEL, USAGE).total;
+    expect(expected).toBeGreaterThan(0);
+    expect(chat.attributes['agentrace.usage.cost']).toBeCloseTo(expected, 12);
+  });
+
+  it('generateContentStream: the span ends with the stream, usage from the last chunk, priced', async () => {
+    provider.enqueue({ sse: { events: GEMINI_STREAM } });
+    const stream = await ai.models.generateContentStream(request);
+    expect(otel.spans()).toHaveLength(0);
+    let text = '';
+    for await (const chunk of stream) text += chunk.text ?? '';
+    expect(text).toBe('Photosynthesis turns light into chemical energy.');
+    const chat = otel.span(`chat ${MODEL}`);
+    expect(chat.attributes).toMatchObject({
+      'gen_ai.request.stream': true,
+      'gen_ai.response.finish_reasons': ['STOP'],
+      'gen_ai.usage.input_tokens': 12500,
+      'gen_ai.usage.output_tokens': USAGE.outputTokens,
+      'agentrace.stream.outcome': 'completed',
+    });
+    expect(chat.attributes['gen_ai.response.time_to_first_chunk']).toEqual(expect.any(Number));
+    expect(chat.attributes['agentrace.usage.cost']).toBeCloseTo(costBreakdown(MODEL, USAGE).total, 12);
+  });
+
+  it('429 RESOURCE_EXHAUSTED: error.type rate_limit, ERROR status; the app gets the SDK error', async () => {
+    provider.enqueue({ status: 429, json: GEMINI_RESOURCE_EXHAUSTED });
+    const err = await ai.models.generateContent(request).catch((e: unknown) => e);
+    expect((err as { status?: number }).status).toBe(429);
+    const chat = otel.span(`chat ${MODEL}`);
+    expect(chat.status.code).toBe(SpanStatusCode.ERROR);
+    expect(chat.attributes['error.type']).toBe('rate_limit');
+    expect(chat.attributes['agent.failure_class']).toEqual(expect.any(String));
+  });
+
+  it('503 on a streamed call: provider_failure', async () => {
+    provider.enqueue({ status: 503, json: GEMINI_UNAVAILABLE });
+    await expect(ai.models.generateContentStream(request)).rejects.toThrow();
+    expect(otel.span(`chat ${MODEL}`).attributes['error.type']).toBe('provider_failure');
+  });
+
+  it('disabled: nothing recorded, the app works as before', async () => {
+    instrumentation.disable();
+    try {
+      provider.enqueue({ json: GEMINI_RESPONSE });
+      expect((await ai.models.generateContent(request)).text).toContain('Photosynthesis');
+      expect(otel.spans()).toHaveLength(0);
+    } finally {
+      instrumentation.enable();
+    }
+  });
+});
