@@ -200,6 +200,37 @@ describe('AnthropicInstrumentation (@anthropic-ai/sdk 1.14.0, CommonJS)', () => 
     expect(trace.getSpan(context.active())).toBeUndefined();
   });
 
+  it('an unexpected response shape reaches the app untouched; the span says usage was not read', async () => {
+    const odd = { id: 'msg_odd', type: 'message', model: RESPONSE_MODEL, content: [], usage: 'n/a' };
+    provider.enqueue({ json: odd });
+    expect(await client.messages.create(PARAMS)).toEqual(odd);
+    const chat = otel.span(`chat ${MODEL}`);
+    expect(chat.status.code).not.toBe(SpanStatusCode.ERROR);
+    expect(chat.events.map((e) => e.name)).toContain('agentrace.usage.undetected');
+    expect(chat.attributes['gen_ai.usage.output_tokens']).toBeUndefined();
+  });
+
+  it('a stream aborted through its controller (the SDK ends the loop quietly): the span fails, not completes', async () => {
+    let resume!: () => void;
+    const resumed = new Promise<void>((r) => {
+      resume = r;
+    });
+    provider.enqueue({ sse: { events: ANTHROPIC_STREAM, named: true, pauseAfter: 2, resume: resumed } });
+    const stream = await client.messages.create({ ...PARAMS, stream: true });
+    const seen: string[] = [];
+    for await (const event of stream) {
+      seen.push(event.type);
+      if (event.type === 'content_block_start') stream.controller.abort();
+    }
+    resume();
+    expect(seen[0]).toBe('message_start');
+    const chat = otel.span(`chat ${MODEL}`);
+    expect(chat.status.code).toBe(SpanStatusCode.ERROR);
+    // An abort is classified as core classifies it (the AbortError of a cancelled or timed-out call).
+    expect(chat.attributes['error.type']).toBe('llm_timeout');
+    expect(chat.attributes['agentrace.usage.cost']).toBeUndefined();
+  });
+
   it('disabled: nothing recorded by agentrace, the SDK traces itself again, the app works as before', async () => {
     instrumentation.disable();
     try {

@@ -131,3 +131,55 @@ describe.skipIf(NODE_MAJOR < 22)('GoogleGenAIInstrumentation (@google/genai 3.6.
     }
   });
 });
+
+describe('GoogleGenAIInstrumentation at the low end of its range (@google/genai 1.0.0, Node >= 18)', () => {
+  // The aliased package is not named `@google/genai` on disk, so the require hook never sees it: its exports
+  // are handed to the instrumentation's patch, as the hook would hand them.
+  const otel = createTestTelemetry();
+  const instrumentation = new GoogleGenAIInstrumentation();
+  const unregister = registerInstrumentations({
+    instrumentations: [instrumentation],
+    tracerProvider: otel.tracerProvider,
+    meterProvider: otel.meterProvider,
+  });
+  // 1.0.0's CommonJS entry is ESM in a `type: module` package (unloadable by require): its ESM build it is.
+  const lowEntry = new URL(
+    '../packages/instrumentation/node_modules/genai-lowest/dist/node/index.mjs',
+    import.meta.url,
+  );
+  let low: typeof import('@google/genai');
+  let provider: FakeProvider;
+  beforeEach(async () => {
+    otel.exporter.reset();
+    provider = await startFakeProvider();
+  });
+  afterEach(() => provider.close());
+  afterAll(async () => {
+    unregister();
+    await otel.shutdown();
+  });
+
+  it('patches generateContent and generateContentStream: one priced span each; twice is harmless', async () => {
+    low = (await import(lowEntry.href)) as typeof import('@google/genai');
+    instrumentation.patchExports(low);
+    instrumentation.patchExports(low);
+    const ai = new low.GoogleGenAI({ apiKey: 'test-not-a-real-key', httpOptions: { baseUrl: provider.url } });
+    provider.enqueue({ json: GEMINI_RESPONSE }, { sse: { events: GEMINI_STREAM } });
+    const request = { model: MODEL, contents: 'Explain photosynthesis in one sentence.' };
+    expect((await ai.models.generateContent(request)).text).toBe(
+      'Photosynthesis turns light into chemical energy.',
+    );
+    for await (const _ of await ai.models.generateContentStream(request)) {
+      // read to the end
+    }
+    const chats = otel.spans().filter((s) => s.name === `chat ${MODEL}`);
+    expect(chats).toHaveLength(2);
+    expect(chats.map((s) => s.attributes['gen_ai.usage.output_tokens'])).toEqual([
+      USAGE.outputTokens,
+      USAGE.outputTokens,
+    ]);
+    for (const chat of chats) {
+      expect(chat.attributes['agentrace.usage.cost']).toBeCloseTo(costBreakdown(MODEL, USAGE).total, 12);
+    }
+  });
+});

@@ -97,6 +97,15 @@ export function failCall(call: ModelCall, err: unknown, maxLength: number): void
   call.fail(message, scenario, maxLength);
 }
 
+function abortSignalOf(stream: object): AbortSignal | undefined {
+  try {
+    const signal = (stream as { controller?: { signal?: unknown } }).controller?.signal;
+    return signal instanceof AbortSignal ? signal : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The end of a stream as {@link observeStream} saw it. */
 export type StreamEndKind = 'completed' | 'abandoned';
 
@@ -160,7 +169,11 @@ export function observeStream(
           }
           if (r.done) {
             clearTimeout(timer);
-            finish('completed');
+            // Some SDKs (Anthropic's) end the iteration quietly when the app aborts through the stream's
+            // controller: that is a cancelled call, not a completed one.
+            const signal = abortSignalOf(stream);
+            if (signal?.aborted) fail(signal.reason ?? new DOMException('aborted', 'AbortError'));
+            else finish('completed');
           } else {
             if (first) {
               first = false;

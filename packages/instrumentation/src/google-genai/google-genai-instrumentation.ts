@@ -94,8 +94,8 @@ export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAII
   }
 
   /** Patches the `Models` class of a loaded `@google/genai` module; patching twice is harmless. */
-  patchExports(exports: GenAIExports): void {
-    const proto = exports?.Models?.prototype;
+  patchExports(exports: unknown): void {
+    const proto = (exports as GenAIExports | undefined)?.Models?.prototype;
     if (!proto || METHODS.some(([name]) => typeof proto[name] !== 'function')) {
       diag.warn(`agentrace: ${SDK} has no Models.prototype.generateContentInternal; left unpatched`);
       return;
