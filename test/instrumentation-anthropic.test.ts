@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { AnthropicInstrumentation } from '@agentrace/instrumentation';
 import { costBreakdown } from '@agentrace/pricing';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, DiagLogLevel, diag, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
@@ -266,5 +266,31 @@ describe('AnthropicInstrumentation at the low end of its range (@anthropic-ai/sd
     expect(chats.map((s) => s.attributes['gen_ai.usage.output_tokens'])).toEqual([120, 15]);
     expect(chats.every((s) => typeof s.attributes['agentrace.usage.cost'] === 'number')).toBe(true);
     file?.unpatch?.(messagesFile, '0.50.4');
+  });
+});
+
+describe('AnthropicInstrumentation outside its range', () => {
+  it('an unsupported version is left unpatched, with one warning however often it loads', () => {
+    const warnings: string[] = [];
+    const log = (m: string) => warnings.push(m);
+    diag.setLogger(
+      { error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} },
+      DiagLogLevel.WARN,
+    );
+    try {
+      const definition = instrumentation.getModuleDefinitions()[0];
+      const file = definition?.files.find((f) => f.name.endsWith('messages.js'));
+      // The versions the package-level hook sees; the file patches only match inside the range.
+      expect(file?.supportedVersions).toEqual(['>=0.50.0 <2']);
+      const exports = { Messages: class {} };
+      definition?.patch?.(exports, '2.0.0');
+      definition?.patch?.(exports, '0.40.1');
+      expect(warnings.filter((w) => w.includes('outside the supported range'))).toHaveLength(1);
+      expect(warnings[0]).toContain('@anthropic-ai/sdk 2.0.0');
+      definition?.patch?.(exports, '1.14.0');
+      expect(warnings).toHaveLength(1);
+    } finally {
+      diag.disable();
+    }
   });
 });

@@ -8,8 +8,8 @@
 import { createRequire } from 'node:module';
 import { GoogleGenAIInstrumentation } from '@agentrace/instrumentation';
 import { costBreakdown } from '@agentrace/pricing';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { DiagLogLevel, diag, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { isWrapped, registerInstrumentations } from '@opentelemetry/instrumentation';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
 import { createTestTelemetry } from './helpers/otel.js';
@@ -180,6 +180,35 @@ describe('GoogleGenAIInstrumentation at the low end of its range (@google/genai 
     ]);
     for (const chat of chats) {
       expect(chat.attributes['agentrace.usage.cost']).toBeCloseTo(costBreakdown(MODEL, USAGE).total, 12);
+    }
+  });
+});
+
+describe('GoogleGenAIInstrumentation outside its range', () => {
+  it('an unsupported version is left unpatched, with one warning', () => {
+    const instrumentation = new GoogleGenAIInstrumentation({ enabled: false });
+    const warnings: string[] = [];
+    const log = (m: string) => warnings.push(m);
+    diag.setLogger(
+      { error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} },
+      DiagLogLevel.WARN,
+    );
+    try {
+      class Models {
+        async generateContentInternal() {}
+        async generateContentStreamInternal() {}
+      }
+      const definition = instrumentation.getModuleDefinitions()[0];
+      definition?.patch?.({ Models }, '4.0.0');
+      definition?.patch?.({ Models }, '0.9.0');
+      expect(isWrapped(Models.prototype.generateContentInternal)).toBe(false);
+      expect(warnings).toEqual([
+        expect.stringContaining('@google/genai 4.0.0 is outside the supported range'),
+      ]);
+      definition?.patch?.({ Models }, '3.6.1');
+      expect(isWrapped(Models.prototype.generateContentInternal)).toBe(true);
+    } finally {
+      diag.disable();
     }
   });
 });
