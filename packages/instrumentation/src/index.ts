@@ -1,6 +1,10 @@
 // @agentrace/instrumentation: zero-code tracing and costing of model clients, agent frameworks and MCP.
 // The instrumentations land here one by one (issues 14, 15, 16); this index only re-exports.
 
+export type { AnthropicInstrumentationConfig, ClientInstrumentationOptions } from './anthropic/index.js';
+export { ANTHROPIC_SDK_SUPPORTED_VERSIONS, AnthropicInstrumentation } from './anthropic/index.js';
+export type { GoogleGenAIInstrumentationConfig } from './google-genai/index.js';
+export { GOOGLE_GENAI_SUPPORTED_VERSIONS, GoogleGenAIInstrumentation } from './google-genai/index.js';
 export type { InstrumentMcpOptions, McpInstrumentationConfig } from './mcp/index.js';
 export { instrumentMcp, McpInstrumentation } from './mcp/index.js';
 export { INSTRUMENTATION_PACKAGE_NAME } from './package-name.js';

@@ -3,6 +3,7 @@ import { costBreakdown } from '@agentrace/pricing';
 import {
   type Attributes,
   type Context,
+  createContextKey,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -10,6 +11,15 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+
+// Set in the context of every model call agentrace records: a client call made inside one (a framework's model
+// call, a client wrapping another client) enriches that span instead of adding a second one.
+const MODEL_CALL_KEY = createContextKey('agentrace.model-call');
+
+/** The model call in flight in `ctx`, when agentrace recorded one there. */
+export function activeModelCall(ctx: Context): ModelCall | undefined {
+  return ctx.getValue(MODEL_CALL_KEY) as ModelCall | undefined;
+}
 
 /** Token counts of one model call; `inputTokens` excludes cache reads and writes (agentrace's accounting). */
 export interface ModelUsage {
@@ -58,9 +68,11 @@ export function startModelCall(init: ModelCallStart): ModelCall {
   const name = init.model ? `chat ${init.model}` : 'chat';
   const span = init.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: attrs }, init.parent);
   let ended = false;
-  return {
+  const call: ModelCall = {
     span,
-    context: trace.setSpan(init.parent, span),
+    get context() {
+      return callContext;
+    },
     end(result, endTime) {
       if (ended) return 0;
       let costUsd = 0;
@@ -99,4 +111,6 @@ export function startModelCall(init: ModelCallStart): ModelCall {
       span.end();
     },
   };
+  const callContext = trace.setSpan(init.parent, span).setValue(MODEL_CALL_KEY, call);
+  return call;
 }
