@@ -137,6 +137,9 @@ function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   return cycles;
 }
 
+/** The file-size cap of shipped sources (about 500 lines, with room for TSDoc): a longer file holds two concepts. */
+const MAX_SOURCE_LINES = 550;
+
 const sources = readSources();
 const shipped = sources.filter((file) => !file.test);
 
@@ -194,6 +197,32 @@ describe('core architecture', () => {
     expect(shipped.filter((file) => file.path.includes('test-helpers/')).map((file) => file.path)).toEqual(
       [],
     );
+  });
+
+  it('keeps every shipped source file under the size cap, one concept per file', () => {
+    const over = shipped
+      .map((file) => ({
+        path: file.path,
+        lines: readFileSync(join(SRC, file.path), 'utf8').split('\n').length,
+      }))
+      .filter((file) => file.lines > MAX_SOURCE_LINES)
+      .map((file) => `${file.path}: ${file.lines} lines`);
+    expect(over).toEqual([]);
+  });
+
+  it('describes every subsystem folder in a README saying what it owns and may import', () => {
+    const folders = new Set(
+      shipped.map((file) => file.path.split('/')[0] as string).filter((f) => !f.endsWith('.ts')),
+    );
+    for (const folder of folders) {
+      const readme = readFileSync(join(SRC, folder, 'README.md'), 'utf8');
+      expect(readme, folder).toContain('**May import:**');
+      // The README names every layer the table lets this folder import.
+      const layers = MAY_IMPORT[folder] ?? [];
+      for (const layer of layers.filter((name) => name !== 'telemetry-vocabulary')) {
+        expect(readme, `${folder}/README.md names ${layer}`).toContain(`\`${layer}\``);
+      }
+    }
   });
 
   it('finds a cycle and an upward import when there is one (the checks can fail)', () => {

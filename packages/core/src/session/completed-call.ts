@@ -1,6 +1,6 @@
 import type { AttemptRecord } from '../recovery/recovery-policy.js';
 import type { TurnGateTicket } from '../state/turn-gate.js';
-import type { TurnTelemetry } from '../telemetry/session-telemetry.js';
+import type { TurnTelemetry } from '../telemetry/turn-telemetry.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import type { CallScope } from './run-with-timeout.js';
 

@@ -4,7 +4,7 @@ import { AgentEvent } from '../lifecycle/agent-event.js';
 import { AgentEventName, AgentEventStatus } from '../lifecycle/event-names.js';
 import type { ProviderTarget, ResolvedRecoveryPolicy } from '../recovery/recovery-policy.js';
 import * as sc from '../telemetry/semconv.js';
-import type { TurnTelemetry } from '../telemetry/session-telemetry.js';
+import type { TurnTelemetry } from '../telemetry/turn-telemetry.js';
 import type { AttemptHost } from './attempt-host.js';
 
 /** @internal The providers a recovering turn may use, in failover order (the turn's own when none are configured). */

@@ -4,7 +4,7 @@ import { errorTypeFor } from '../recovery/error-type.js';
 import { TurnTimeoutError } from '../recovery/turn-timeout-error.js';
 import { settleGates } from '../state/turn-gate.js';
 import * as sc from '../telemetry/semconv.js';
-import type { TurnTelemetry } from '../telemetry/session-telemetry.js';
+import type { TurnTelemetry } from '../telemetry/turn-telemetry.js';
 import { EMPTY_USAGE, toSnapshot } from '../usage/usage-input.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import type { CompletedCall } from './completed-call.js';

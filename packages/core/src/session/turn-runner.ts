@@ -17,12 +17,9 @@ import { TurnTimeoutError } from '../recovery/turn-timeout-error.js';
 import { enterGates, settleGates, type TurnGateContext, type TurnGateTicket } from '../state/turn-gate.js';
 import { errorTypeOf, sanitize } from '../telemetry/redact.js';
 import * as sc from '../telemetry/semconv.js';
-import {
-  type SessionTelemetry,
-  serializeContent,
-  type TurnSpanInit,
-  type TurnTelemetry,
-} from '../telemetry/session-telemetry.js';
+import type { SessionTelemetry } from '../telemetry/session-telemetry.js';
+import { serializeContent } from '../telemetry/span-attributes.js';
+import type { TurnSpanInit, TurnTelemetry } from '../telemetry/turn-telemetry.js';
 import { EMPTY_USAGE, toSnapshot, type UsageInput } from '../usage/usage-input.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { BudgetExceededError, type UsageTracker } from '../usage/usage-tracker.js';
