@@ -102,6 +102,25 @@ describe('AnthropicInstrumentation (@anthropic-ai/sdk 1.14.0, CommonJS)', () => 
     expect(expected).toBeGreaterThan(0);
     expect(chat.attributes['agentrace.usage.cost']).toBeCloseTo(expected, 12);
     expect(chat.attributes['gen_ai.request.stream']).toBeUndefined();
+
+    // The GenAI metrics a runTurn turn records, with its cost.
+    const tokens = await otel.metric<{ sum: number }>('gen_ai.client.token.usage');
+    const byType = (type: string) =>
+      tokens?.points
+        .filter((p) => p.attributes['gen_ai.token.type'] === type)
+        .reduce((n, p) => n + p.value.sum, 0);
+    expect(byType('input')).toBe(50 + 556 + 1200);
+    expect(byType('output')).toBe(120);
+    expect(tokens?.points[0]?.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.request.model': MODEL,
+      'gen_ai.response.model': RESPONSE_MODEL,
+    });
+    const duration = await otel.metric<{ count: number }>('gen_ai.client.operation.duration');
+    expect(duration?.points.reduce((n, p) => n + p.value.count, 0)).toBeGreaterThanOrEqual(1);
+    const costs = await otel.metric('agentrace.cost');
+    expect(costs?.points.reduce((n, p) => n + p.value, 0)).toBeCloseTo(expected, 12);
   });
 
   it('.withResponse() and .asResponse() still work; asResponse ends the span without reading the body', async () => {

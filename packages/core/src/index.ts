@@ -225,7 +225,12 @@ export {
 export type { TurnGate, TurnGateContext, TurnGateOutcome, TurnGateTicket } from './state/turn-gate.js';
 export { enterGates, settleGates } from './state/turn-gate.js';
 export { CAPTURE_CONTENT_ENV, captureContentFromEnv } from './telemetry/content-capture.js';
-export { INSTRUMENTATION_SCOPE, TOOL_DURATION_BUCKETS } from './telemetry/instruments.js';
+export type { Instruments } from './telemetry/instruments.js';
+export {
+  INSTRUMENTATION_SCOPE,
+  instrumentsForMeter,
+  TOOL_DURATION_BUCKETS,
+} from './telemetry/instruments.js';
 export { maskSecrets, sanitize } from './telemetry/redact.js';
 export * as semconv from './telemetry/semconv.js';
 export type { TelemetryOptions } from './telemetry/session-telemetry.js';

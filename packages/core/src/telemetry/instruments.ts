@@ -211,6 +211,21 @@ const byProvider = new WeakMap<MeterProvider, Instruments>();
  * MeterProvider stays a no-op forever. So instruments are resolved at record time and cached per provider
  * (a WeakMap lookup), which makes a provider registered after `@agentrace/core` was imported work.
  */
+const byMeter = new WeakMap<Meter, Instruments>();
+
+/**
+ * The instruments created on `meter` itself (once per meter): for instrumentations that are handed a meter
+ * of their own scope (`InstrumentationBase.meter`) and record the same GenAI metrics as a turn.
+ */
+export function instrumentsForMeter(meter: Meter): Instruments {
+  let found = byMeter.get(meter);
+  if (!found) {
+    found = create(meter);
+    byMeter.set(meter, found);
+  }
+  return found;
+}
+
 export function instrumentsFor(provider?: MeterProvider): Instruments {
   const p = provider ?? metrics.getMeterProvider();
   let found = byProvider.get(p);

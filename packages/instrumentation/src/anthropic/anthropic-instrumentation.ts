@@ -55,6 +55,9 @@ export class AnthropicInstrumentation extends InstrumentationBase<AnthropicInstr
       get tracer() {
         return self.tracer;
       },
+      get meter() {
+        return self.meter;
+      },
       get enabled() {
         return self.isEnabled();
       },

@@ -1,5 +1,5 @@
 import { ProviderName, readAnthropicMessage, semconv as sc } from '@agentrace/core';
-import { context, diag, type Tracer } from '@opentelemetry/api';
+import { context, diag, type Meter, type Tracer } from '@opentelemetry/api';
 import {
   endFromFacts,
   failCall,
@@ -23,6 +23,7 @@ const REQUEST_PARAMS: Readonly<Record<string, string>> = {
 /** What the wrapper needs of the instrumentation that installed it. @internal */
 export interface MessagesTracing {
   readonly tracer: Tracer;
+  readonly meter: Meter;
   readonly enabled: boolean;
   readonly options: ResolvedClientOptions;
 }
@@ -87,6 +88,7 @@ export function tracedCreate(tracing: MessagesTracing, original: SdkMethod): Sdk
       const model = typeof params.model === 'string' ? params.model : undefined;
       call = startModelCall({
         tracer: tracing.tracer,
+        meter: tracing.meter,
         parent,
         provider: ProviderName.ANTHROPIC,
         ...(model !== undefined && { model }),

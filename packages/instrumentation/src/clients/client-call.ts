@@ -177,12 +177,7 @@ export function observeStream(
           } else {
             if (first) {
               first = false;
-              guarded('first chunk', () =>
-                call.span.setAttribute(
-                  sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
-                  (performance.now() - startedAt) / 1000,
-                ),
-              );
+              guarded('first chunk', () => call.firstChunk((performance.now() - startedAt) / 1000));
             }
             acc.add(r.value);
           }

@@ -1,9 +1,11 @@
-import { type PriceTable, sanitize, semconv as sc } from '@agentrace/core';
+import { instrumentsForMeter, type PriceTable, sanitize, semconv as sc } from '@agentrace/core';
 import { costBreakdown } from '@agentrace/pricing';
 import {
   type Attributes,
   type Context,
   createContextKey,
+  diag,
+  type Meter,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -38,6 +40,11 @@ export interface ModelCallStart {
   provider?: string;
   agentName?: string;
   attributes?: Attributes;
+  /**
+   * When given, the call also records the GenAI metrics a `runTurn` turn records (token usage, operation
+   * duration, time to first chunk, cost) on core's instruments for this meter.
+   */
+  meter?: Meter;
 }
 
 /** What a model call ended with. */
@@ -56,6 +63,8 @@ export interface ModelCall {
   /** Ends the span with the response facts; returns the call's cost in USD (0 when unpriced or no usage). */
   end(result: ModelCallEnd, endTime?: number): number;
   fail(message: string, errorType: string, maxLength: number): void;
+  /** A stream's first chunk arrived: `gen_ai.response.time_to_first_chunk` and its histogram. */
+  firstChunk(seconds: number): void;
 }
 
 /** Starts a `chat {model}` span (the name gains the response model at the end when the request's is unknown). */
@@ -68,6 +77,25 @@ export function startModelCall(init: ModelCallStart): ModelCall {
   const name = init.model ? `chat ${init.model}` : 'chat';
   const span = init.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: attrs }, init.parent);
   let ended = false;
+  const startedAt = performance.now();
+  const metricAttributes = (responseModel: string | undefined, errorType: string | undefined): Attributes => {
+    const a: Attributes = { [sc.ATTR_GEN_AI_OPERATION_NAME]: sc.GEN_AI_OPERATION_NAME_VALUE_CHAT };
+    if (init.provider !== undefined) a[sc.ATTR_GEN_AI_PROVIDER_NAME] = init.provider;
+    if (init.model !== undefined) a[sc.ATTR_GEN_AI_REQUEST_MODEL] = init.model;
+    if (responseModel !== undefined) a[sc.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
+    if (init.agentName !== undefined) a[sc.ATTR_GEN_AI_AGENT_NAME] = init.agentName;
+    if (errorType !== undefined) a[ATTR_ERROR_TYPE] = errorType;
+    return a;
+  };
+  // Metrics never fail the call they describe.
+  const record = (fn: (m: ReturnType<typeof instrumentsForMeter>) => void) => {
+    if (!init.meter) return;
+    try {
+      fn(instrumentsForMeter(init.meter));
+    } catch (err) {
+      diag.warn('agentrace: model-call metrics failed; the call is unaffected', err);
+    }
+  };
   const call: ModelCall = {
     span,
     get context() {
@@ -101,6 +129,23 @@ export function startModelCall(init: ModelCallStart): ModelCall {
       }
       span.setAttributes(out);
       span.end(endTime);
+      record((m) => {
+        const attrs = metricAttributes(result.responseModel, undefined);
+        m.operationDuration.record((performance.now() - startedAt) / 1000, attrs);
+        if (!u) return;
+        m.tokenUsage.record(u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens, {
+          ...attrs,
+          [sc.ATTR_GEN_AI_TOKEN_TYPE]: sc.GEN_AI_TOKEN_TYPE_VALUE_INPUT,
+        });
+        m.tokenUsage.record(u.outputTokens, {
+          ...attrs,
+          [sc.ATTR_GEN_AI_TOKEN_TYPE]: sc.GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
+        });
+        const key = ['model-call', init.agentName, init.provider, init.model, result.responseModel].join(
+          '\u0000',
+        );
+        m.addCost(key, attrs, costUsd);
+      });
       return costUsd;
     },
     fail(message, errorType, maxLength) {
@@ -109,6 +154,17 @@ export function startModelCall(init: ModelCallStart): ModelCall {
       span.setAttribute(ATTR_ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR, message: sanitize(message, Math.min(maxLength, 256)) });
       span.end();
+      record((m) =>
+        m.operationDuration.record(
+          (performance.now() - startedAt) / 1000,
+          metricAttributes(undefined, errorType),
+        ),
+      );
+    },
+    firstChunk(seconds) {
+      if (ended) return;
+      span.setAttribute(sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
+      record((m) => m.timeToFirstChunk.record(seconds, metricAttributes(undefined, undefined)));
     },
   };
   const callContext = trace.setSpan(init.parent, span).setValue(MODEL_CALL_KEY, call);

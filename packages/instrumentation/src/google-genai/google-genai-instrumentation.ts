@@ -59,6 +59,9 @@ export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAII
       get tracer() {
         return self.tracer;
       },
+      get meter() {
+        return self.meter;
+      },
       get enabled() {
         return self.isEnabled();
       },

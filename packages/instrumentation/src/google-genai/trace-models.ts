@@ -1,5 +1,5 @@
 import { ProviderName, readGeminiResponse, semconv as sc } from '@agentrace/core';
-import { context, type Tracer } from '@opentelemetry/api';
+import { context, type Meter, type Tracer } from '@opentelemetry/api';
 import {
   endFromFacts,
   failCall,
@@ -23,6 +23,7 @@ const REQUEST_CONFIG: Readonly<Record<string, string>> = {
 /** What the wrappers need of the instrumentation that installed them. @internal */
 export interface ModelsTracing {
   readonly tracer: Tracer;
+  readonly meter: Meter;
   readonly enabled: boolean;
   readonly options: ResolvedClientOptions;
 }
@@ -88,6 +89,7 @@ export function tracedGenerate(tracing: ModelsTracing, original: SdkMethod, stre
           : {};
       call = startModelCall({
         tracer: tracing.tracer,
+        meter: tracing.meter,
         parent,
         provider,
         ...(model !== undefined && { model }),
