@@ -7,6 +7,7 @@
 
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { AgentSession } from '@agentrace/core';
 import { AnthropicInstrumentation } from '@agentrace/instrumentation';
 import { costBreakdown } from '@agentrace/pricing';
 import { context, DiagLogLevel, diag, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -217,6 +218,36 @@ describe('AnthropicInstrumentation (@anthropic-ai/sdk 1.14.0, CommonJS)', () => 
     const parent = otel.span('handle request');
     expect(otel.span(`chat ${MODEL}`).parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
     expect(trace.getSpan(context.active())).toBeUndefined();
+  });
+
+  it('under an agentrace runTurn the turn is the one chat span and the one cost; the client adds neither', async () => {
+    provider.enqueue({ json: ANTHROPIC_MESSAGE_CACHED });
+    const chatsBefore = otel.spans().filter((span) => span.name.startsWith('chat ')).length;
+    const session = new AgentSession({
+      role: 'planner',
+      phase: 'plan',
+      tracerProvider: otel.tracerProvider,
+      meterProvider: otel.meterProvider,
+    });
+    let turnCost = 0;
+    await session.run(async (s) => {
+      const turn = await s.runTurn((signal) => client.messages.create(PARAMS, { signal }), {
+        model: MODEL,
+        usage: 'auto',
+      });
+      turnCost = turn.costUsd;
+    });
+    const chats = otel
+      .spans()
+      .filter((span) => span.name.startsWith('chat '))
+      .slice(chatsBefore);
+    expect(chats).toHaveLength(1);
+    expect(chats[0]?.attributes['gen_ai.usage.output_tokens']).toBe(120);
+    expect(turnCost).toBeGreaterThan(0);
+    // The turn's span (core's tracer, under the session's invoke_agent), not the instrumentation's.
+    expect(chats[0]?.instrumentationScope.name).not.toBe(instrumentation.instrumentationName);
+    const agentSpan = otel.spans().find((span) => span.name.startsWith('invoke_agent'));
+    expect(chats[0]?.parentSpanContext?.spanId).toBe(agentSpan?.spanContext().spanId);
   });
 
   it('an unexpected response shape reaches the app untouched; the span says usage was not read', async () => {

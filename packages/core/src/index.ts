@@ -231,6 +231,7 @@ export {
   instrumentsForMeter,
   TOOL_DURATION_BUCKETS,
 } from './telemetry/instruments.js';
+export { isModelCallRecorded, MODEL_CALL_CONTEXT_KEY } from './telemetry/model-call-context.js';
 export { maskSecrets, sanitize } from './telemetry/redact.js';
 export * as semconv from './telemetry/semconv.js';
 export type { TelemetryOptions } from './telemetry/session-telemetry.js';

@@ -8,6 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { guard, guarded } from './guard.js';
+import { MODEL_CALL_CONTEXT_KEY } from './model-call-context.js';
 import * as sc from './semconv.js';
 import { defined, markError, NOOP_SPAN, type UsageCounts, usageAttributes } from './span-attributes.js';
 import type { TelemetryHost } from './telemetry-host.js';
@@ -75,8 +76,11 @@ export class TurnTelemetry {
     );
     // An invalid span (no SDK registered, or a tracer that threw) has nothing to propagate: copying the
     // context for it would only cost an allocation per turn.
+    // The marker tells a client instrumentation under this turn that the call is recorded already.
     this.context =
-      this.span.spanContext().traceId === INVALID_TRACEID ? parent : trace.setSpan(parent, this.span);
+      this.span.spanContext().traceId === INVALID_TRACEID
+        ? parent
+        : trace.setSpan(parent, this.span).setValue(MODEL_CALL_CONTEXT_KEY, this);
   }
 
   /** Leaves `gen_ai.client.operation.duration` to the attempts started under this turn. */

@@ -1,9 +1,15 @@
-import { instrumentsForMeter, type PriceTable, sanitize, semconv as sc } from '@agentrace/core';
+import {
+  instrumentsForMeter,
+  isModelCallRecorded,
+  MODEL_CALL_CONTEXT_KEY,
+  type PriceTable,
+  sanitize,
+  semconv as sc,
+} from '@agentrace/core';
 import { costBreakdown } from '@agentrace/pricing';
 import {
   type Attributes,
   type Context,
-  createContextKey,
   diag,
   type Meter,
   type Span,
@@ -16,11 +22,15 @@ import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 
 // Set in the context of every model call agentrace records: a client call made inside one (a framework's model
 // call, a client wrapping another client) enriches that span instead of adding a second one.
-const MODEL_CALL_KEY = createContextKey('agentrace.model-call');
+// The key is core's, which a runTurn turn sets too: a client call under runTurn stays silent.
+const MODEL_CALL_KEY = MODEL_CALL_CONTEXT_KEY;
 
-/** The model call in flight in `ctx`, when agentrace recorded one there. */
-export function activeModelCall(ctx: Context): ModelCall | undefined {
-  return ctx.getValue(MODEL_CALL_KEY) as ModelCall | undefined;
+/**
+ * Whether agentrace records a model call in `ctx` already (one recorded here, or a `runTurn` turn): a client
+ * call made inside it adds no span or cost of its own.
+ */
+export function activeModelCall(ctx: Context): boolean {
+  return isModelCallRecorded(ctx);
 }
 
 /** Token counts of one model call; `inputTokens` excludes cache reads and writes (agentrace's accounting). */
