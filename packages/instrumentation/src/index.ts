@@ -3,4 +3,6 @@
 
 export type { InstrumentMcpOptions, McpInstrumentationConfig } from './mcp/index.js';
 export { instrumentMcp, McpInstrumentation } from './mcp/index.js';
+export type { OpenAIInstrumentationConfig } from './openai/index.js';
+export { OPENAI_SUPPORTED_VERSIONS, OpenAIInstrumentation } from './openai/index.js';
 export { INSTRUMENTATION_PACKAGE_NAME } from './package-name.js';

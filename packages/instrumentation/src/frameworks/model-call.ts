@@ -3,6 +3,7 @@ import { costBreakdown } from '@agentrace/pricing';
 import {
   type Attributes,
   type Context,
+  createContextKey,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -28,6 +29,17 @@ export interface ModelCallStart {
   provider?: string;
   agentName?: string;
   attributes?: Attributes;
+  /** `gen_ai.operation.name` (default `chat`); also the span name's first word. */
+  operation?: string;
+}
+
+// Set in the context of a model call being recorded, so that a second recorder down the same call (another
+// instrumentation of the same client, a framework above it) stays silent instead of adding a second span.
+const MODEL_CALL_KEY = createContextKey('agentrace.model_call');
+
+/** Whether a model call is already being recorded in `ctx`. */
+export function isModelCallActive(ctx: Context): boolean {
+  return ctx.getValue(MODEL_CALL_KEY) !== undefined;
 }
 
 /** What a model call ended with. */
@@ -50,17 +62,18 @@ export interface ModelCall {
 
 /** Starts a `chat {model}` span (the name gains the response model at the end when the request's is unknown). */
 export function startModelCall(init: ModelCallStart): ModelCall {
-  const attrs: Attributes = { [sc.ATTR_GEN_AI_OPERATION_NAME]: sc.GEN_AI_OPERATION_NAME_VALUE_CHAT };
+  const operation = init.operation ?? sc.GEN_AI_OPERATION_NAME_VALUE_CHAT;
+  const attrs: Attributes = { [sc.ATTR_GEN_AI_OPERATION_NAME]: operation };
   if (init.provider !== undefined) attrs[sc.ATTR_GEN_AI_PROVIDER_NAME] = init.provider;
   if (init.model !== undefined) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = init.model;
   if (init.agentName !== undefined) attrs[sc.ATTR_GEN_AI_AGENT_NAME] = init.agentName;
   if (init.attributes) Object.assign(attrs, init.attributes);
-  const name = init.model ? `chat ${init.model}` : 'chat';
+  const name = init.model ? `${operation} ${init.model}` : operation;
   const span = init.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: attrs }, init.parent);
   let ended = false;
   return {
     span,
-    context: trace.setSpan(init.parent, span),
+    context: trace.setSpan(init.parent, span).setValue(MODEL_CALL_KEY, true),
     end(result, endTime) {
       if (ended) return 0;
       let costUsd = 0;
@@ -69,7 +82,7 @@ export function startModelCall(init: ModelCallStart): ModelCall {
       if (result.responseModel !== undefined) out[sc.ATTR_GEN_AI_RESPONSE_MODEL] = result.responseModel;
       if (result.responseId !== undefined) out[sc.ATTR_GEN_AI_RESPONSE_ID] = result.responseId;
       if (result.finishReasons?.length) out[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = result.finishReasons;
-      if (!init.model && result.responseModel) span.updateName(`chat ${result.responseModel}`);
+      if (!init.model && result.responseModel) span.updateName(`${operation} ${result.responseModel}`);
       const u = result.usage;
       if (u) {
         out[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens;
