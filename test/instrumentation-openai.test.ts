@@ -190,28 +190,57 @@ describe('OpenAIInstrumentation', () => {
   });
 });
 
-describe('node --import @agentrace/instrumentation/register', () => {
-  it('an unchanged app: its chat call shows in the terminal trace tree', async () => {
+/** Runs a fixture app under the register hook; resolves with its exit code and output. */
+async function runApp(
+  flag: '--import' | '--require',
+  file: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const app = fileURLToPath(new URL(`./fixtures/openai/${file}`, import.meta.url));
+  const child = spawn(process.execPath, [flag, '@agentrace/instrumentation/register', app], {
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    env: {
+      ...process.env,
+      OPENAI_API_KEY: 'test',
+      OPENAI_BASE_URL: `${provider.url}/v1`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      OTEL_TRACES_EXPORTER: '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr };
+}
+
+describe('@agentrace/instrumentation/register', () => {
+  it('node --import, an unchanged ESM app: its chat call shows in the terminal trace tree', async () => {
     provider.enqueue({ json: OPENAI_CHAT_CACHED });
-    const app = fileURLToPath(new URL('./fixtures/openai/app.mjs', import.meta.url));
-    const child = spawn(process.execPath, ['--import', '@agentrace/instrumentation/register', app], {
-      cwd: fileURLToPath(new URL('.', import.meta.url)),
-      env: {
-        ...process.env,
-        OPENAI_API_KEY: 'test',
-        OPENAI_BASE_URL: `${provider.url}/v1`,
-        OTEL_EXPORTER_OTLP_ENDPOINT: '',
-        OTEL_TRACES_EXPORTER: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await runApp('--import', 'app.mjs');
     expect(code, stderr).toBe(0);
     expect(stdout).toContain('boardwalk');
     expect(stderr).toContain('chat gpt-4o');
+  }, 15_000);
+
+  it('node --require, an unchanged CommonJS app: the same span', async () => {
+    provider.enqueue({ json: OPENAI_CHAT_CACHED });
+    const { code, stdout, stderr } = await runApp('--require', 'app.cjs');
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('boardwalk');
+    expect(stderr).toContain('chat gpt-4o');
+  }, 15_000);
+
+  it('OTEL_NODE_DISABLED_INSTRUMENTATIONS=openai: the app runs, no chat span', async () => {
+    provider.enqueue({ json: OPENAI_CHAT_CACHED });
+    const { code, stdout, stderr } = await runApp('--import', 'app.mjs', {
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'openai',
+    });
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('boardwalk');
+    expect(stderr).not.toContain('chat gpt-4o');
   }, 15_000);
 });
