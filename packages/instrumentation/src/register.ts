@@ -14,9 +14,21 @@ import { selectInstrumentations } from './register/instrumentations.js';
 
 const FLUSH_TIMEOUT_MS = 5_000;
 
+// Loaded with `--require` (Node's require of an ES module), this file must not register the ESM loader hook:
+// on Node 22 an async hook registered during a synchronous require breaks every later require of an ES module
+// (ERR_METHOD_NOT_IMPLEMENTED resolveSync). A CommonJS app is patched through require-in-the-middle instead.
+function loadedByRequire(): boolean {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return args.some((arg, i) => {
+    const value = arg.startsWith('--require=') ? arg.slice('--require='.length) : undefined;
+    const next = arg === '--require' || arg === '-r' ? args[i + 1] : value;
+    return next !== undefined && next.includes('instrumentation/register');
+  });
+}
+
 function start(): void {
   if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return;
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  if (!loadedByRequire()) register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   const telemetry = setupTelemetry({ output: process.stderr });
   registerInstrumentations({ instrumentations: selectInstrumentations(process.env).map((i) => i.create()) });
 
