@@ -7,4 +7,6 @@ export type { GoogleGenAIInstrumentationConfig } from './google-genai/index.js';
 export { GOOGLE_GENAI_SUPPORTED_VERSIONS, GoogleGenAIInstrumentation } from './google-genai/index.js';
 export type { InstrumentMcpOptions, McpInstrumentationConfig } from './mcp/index.js';
 export { instrumentMcp, McpInstrumentation } from './mcp/index.js';
+export type { OpenAIInstrumentationConfig } from './openai/index.js';
+export { OPENAI_SUPPORTED_VERSIONS, OpenAIInstrumentation } from './openai/index.js';
 export { INSTRUMENTATION_PACKAGE_NAME } from './package-name.js';

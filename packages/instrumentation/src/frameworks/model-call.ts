@@ -55,7 +55,12 @@ export interface ModelCallStart {
    * duration, time to first chunk, cost) on core's instruments for this meter.
    */
   meter?: Meter;
+  /** `gen_ai.operation.name` (default `chat`); also the span name's first word. */
+  operation?: string;
 }
+
+/** Whether a model call is already being recorded in `ctx` (the same test as {@link activeModelCall}). */
+export const isModelCallActive: (ctx: Context) => boolean = activeModelCall;
 
 /** What a model call ended with. */
 export interface ModelCallEnd {
@@ -79,17 +84,18 @@ export interface ModelCall {
 
 /** Starts a `chat {model}` span (the name gains the response model at the end when the request's is unknown). */
 export function startModelCall(init: ModelCallStart): ModelCall {
-  const attrs: Attributes = { [sc.ATTR_GEN_AI_OPERATION_NAME]: sc.GEN_AI_OPERATION_NAME_VALUE_CHAT };
+  const operation = init.operation ?? sc.GEN_AI_OPERATION_NAME_VALUE_CHAT;
+  const attrs: Attributes = { [sc.ATTR_GEN_AI_OPERATION_NAME]: operation };
   if (init.provider !== undefined) attrs[sc.ATTR_GEN_AI_PROVIDER_NAME] = init.provider;
   if (init.model !== undefined) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = init.model;
   if (init.agentName !== undefined) attrs[sc.ATTR_GEN_AI_AGENT_NAME] = init.agentName;
   if (init.attributes) Object.assign(attrs, init.attributes);
-  const name = init.model ? `chat ${init.model}` : 'chat';
+  const name = init.model ? `${operation} ${init.model}` : operation;
   const span = init.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: attrs }, init.parent);
   let ended = false;
   const startedAt = performance.now();
   const metricAttributes = (responseModel: string | undefined, errorType: string | undefined): Attributes => {
-    const a: Attributes = { [sc.ATTR_GEN_AI_OPERATION_NAME]: sc.GEN_AI_OPERATION_NAME_VALUE_CHAT };
+    const a: Attributes = { [sc.ATTR_GEN_AI_OPERATION_NAME]: operation };
     if (init.provider !== undefined) a[sc.ATTR_GEN_AI_PROVIDER_NAME] = init.provider;
     if (init.model !== undefined) a[sc.ATTR_GEN_AI_REQUEST_MODEL] = init.model;
     if (responseModel !== undefined) a[sc.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
@@ -119,7 +125,7 @@ export function startModelCall(init: ModelCallStart): ModelCall {
       if (result.responseModel !== undefined) out[sc.ATTR_GEN_AI_RESPONSE_MODEL] = result.responseModel;
       if (result.responseId !== undefined) out[sc.ATTR_GEN_AI_RESPONSE_ID] = result.responseId;
       if (result.finishReasons?.length) out[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = result.finishReasons;
-      if (!init.model && result.responseModel) span.updateName(`chat ${result.responseModel}`);
+      if (!init.model && result.responseModel) span.updateName(`${operation} ${result.responseModel}`);
       const u = result.usage;
       if (u) {
         out[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens;
