@@ -60,7 +60,7 @@ export function startModelCall(init: ModelCallStart): ModelCall {
   let ended = false;
   return {
     span,
-    context: trace.setSpan(init.parent, span),
+    context: markModelCall(trace.setSpan(init.parent, span)),
     end(result, endTime) {
       if (ended) return 0;
       let costUsd = 0;
@@ -99,4 +99,20 @@ export function startModelCall(init: ModelCallStart): ModelCall {
       span.end();
     },
   };
+}
+
+/**
+ * Marks "a model call is being recorded here" on a context, so that a client instrumentation (openai,
+ * Anthropic) running inside the framework's model call enriches or stays silent instead of recording it twice.
+ */
+export const MODEL_CALL_RECORDED = createContextKey('agentrace.model_call.recorded');
+
+/** The context with the recorded-model-call marker. */
+export function markModelCall(ctx: Context): Context {
+  return ctx.setValue(MODEL_CALL_RECORDED, true);
+}
+
+/** Whether a model call is already recorded in this context. */
+export function isModelCallRecorded(ctx: Context): boolean {
+  return ctx.getValue(MODEL_CALL_RECORDED) === true;
 }
