@@ -9,6 +9,9 @@ export default defineConfig({
   resolve: {
     // Tests run against the sources, so no build is needed between an edit and a test run.
     alias: {
+      '@agentrace/instrumentation/mcp': fileURLToPath(
+        new URL('./packages/instrumentation/src/mcp/index.ts', import.meta.url),
+      ),
       '@agentrace/core': src('core'),
       '@agentrace/pricing': src('pricing'),
       '@agentrace/otel-exporter': src('otel-exporter'),
@@ -18,7 +21,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'reliability/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
     coverage: {

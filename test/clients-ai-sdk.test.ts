@@ -13,20 +13,11 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { APICallError, generateText, streamText, wrapLanguageModel } from 'ai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ANTHROPIC_OVERLOADED,
-  OPENAI_RATE_LIMIT,
-} from '../packages/core/src/adapters/test-helpers/provider-errors.js';
-import {
-  ANTHROPIC_MESSAGE_CACHED,
-  OPENAI_CHAT_CACHED,
-} from '../packages/core/src/adapters/test-helpers/responses.js';
-import {
-  ANTHROPIC_STREAM,
-  OPENAI_CHAT_STREAM,
-} from '../packages/core/src/adapters/test-helpers/stream-usage-events.js';
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
 import { createTestTelemetry, type TestTelemetry } from './helpers/otel.js';
+import { ANTHROPIC_OVERLOADED, OPENAI_RATE_LIMIT } from './helpers/provider-errors.js';
+import { ANTHROPIC_MESSAGE_CACHED, OPENAI_CHAT_CACHED } from './helpers/responses.js';
+import { ANTHROPIC_STREAM, OPENAI_CHAT_STREAM } from './helpers/stream-usage-events.js';
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 

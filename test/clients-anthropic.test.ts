@@ -15,15 +15,15 @@ import { PriceTable } from '@agentrace/pricing';
 import Anthropic from '@anthropic-ai/sdk';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
+import { createTestTelemetry, type TestTelemetry } from './helpers/otel.js';
 import {
   ANTHROPIC_OVERLOADED,
   ANTHROPIC_PROMPT_TOO_LONG,
   ANTHROPIC_RATE_LIMIT,
-} from '../packages/core/src/adapters/test-helpers/provider-errors.js';
-import { ANTHROPIC_MESSAGE_CACHED } from '../packages/core/src/adapters/test-helpers/responses.js';
-import { ANTHROPIC_STREAM } from '../packages/core/src/adapters/test-helpers/stream-usage-events.js';
-import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
-import { createTestTelemetry, type TestTelemetry } from './helpers/otel.js';
+} from './helpers/provider-errors.js';
+import { ANTHROPIC_MESSAGE_CACHED } from './helpers/responses.js';
+import { ANTHROPIC_STREAM } from './helpers/stream-usage-events.js';
 
 const MODEL = 'claude-sonnet-4-5';
 const PARAMS = {

@@ -13,18 +13,15 @@ import { PriceTable } from '@agentrace/pricing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
+import { createTestTelemetry, type TestTelemetry } from './helpers/otel.js';
 import {
   OPENAI_CONTEXT_LENGTH,
   OPENAI_INSUFFICIENT_QUOTA,
   OPENAI_RATE_LIMIT,
-} from '../packages/core/src/adapters/test-helpers/provider-errors.js';
-import { OPENAI_CHAT_CACHED, OPENAI_RESPONSE } from '../packages/core/src/adapters/test-helpers/responses.js';
-import {
-  OPENAI_CHAT_STREAM,
-  OPENAI_RESPONSES_STREAM,
-} from '../packages/core/src/adapters/test-helpers/stream-usage-events.js';
-import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
-import { createTestTelemetry, type TestTelemetry } from './helpers/otel.js';
+} from './helpers/provider-errors.js';
+import { OPENAI_CHAT_CACHED, OPENAI_RESPONSE } from './helpers/responses.js';
+import { OPENAI_CHAT_STREAM, OPENAI_RESPONSES_STREAM } from './helpers/stream-usage-events.js';
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const MESSAGES = [{ role: 'user' as const, content: 'Describe the photo.' }];

@@ -6,7 +6,6 @@ export * from './adapters/index.js';
 export type { StreamAccumulator, StreamAccumulatorOptions } from './adapters/stream-usage.js';
 export { createStreamAccumulator } from './adapters/stream-usage.js';
 export type { BreakerSource } from './breaker/breaker-set.js';
-export { DEFAULT_PROVIDER_KEY } from './breaker/breaker-set.js';
 export type {
   BreakerStrategy,
   ConsecutiveFailureStrategyOptions,
@@ -27,6 +26,7 @@ export { CircuitOpenError } from './breaker/circuit-open-error.js';
 export type { Clock, WallClock } from './common/clock.js';
 export { monotonicClock, systemWallClock } from './common/clock.js';
 export type { Disposable, Listener } from './common/listeners.js';
+export { DEFAULT_PROVIDER_KEY } from './common/provider-key.js';
 export { VERSION } from './common/version.js';
 export type { ValueOf } from './common/wire.js';
 export type {
@@ -65,6 +65,8 @@ export {
   REQUIRED_MODE_NOT_APPLICABLE,
   UNKNOWN_ROLE_ALLOW_REASON,
 } from './governance/permissions.js';
+export type { PhaseContext, PhaseContextDict, PhaseContextInit } from './governance/phase-context.js';
+export { phaseContext, phaseContextFromDict, phaseContextToDict } from './governance/phase-context.js';
 export type { PolicyCondition } from './governance/policy-conditions.js';
 export {
   agentFailed,
@@ -79,9 +81,6 @@ export {
   timedOut,
 } from './governance/policy-conditions.js';
 export type {
-  PhaseContext,
-  PhaseContextDict,
-  PhaseContextInit,
   PolicyActionData,
   PolicyActionDict,
   PolicyRule,
@@ -91,9 +90,6 @@ export {
   DEFAULT_RULE_PRIORITY,
   PolicyAction,
   PolicyEngine,
-  phaseContext,
-  phaseContextFromDict,
-  phaseContextToDict,
   policyAction,
   policyActionToDict,
 } from './governance/policy-engine.js';
@@ -178,6 +174,7 @@ export type {
 export { RecoveryExhaustedError } from './recovery/recovery-policy.js';
 export type { RetryAfterOptions } from './recovery/retry-after.js';
 export { isRetryableError, retryAfterMs } from './recovery/retry-after.js';
+export { TurnTimeoutError } from './recovery/turn-timeout-error.js';
 export type { RunOptions } from './session/agent-session.js';
 export { AgentSession, Orchestrator } from './session/agent-session.js';
 export { handoffSourceSpan } from './session/handoff-source.js';
@@ -185,12 +182,7 @@ export type { RunTurnOptions, TurnContext } from './session/run-turn-options.js'
 export type { PolicyInput, SessionSummary } from './session/session.js';
 export { Session } from './session/session.js';
 export type { AgentSessionOptions } from './session/session-config.js';
-export {
-  InputStateError,
-  MaxIterationsExceededError,
-  SessionEndedError,
-  TurnTimeoutError,
-} from './session/session-errors.js';
+export { InputStateError, MaxIterationsExceededError, SessionEndedError } from './session/session-errors.js';
 export type { RunToolOptions } from './session/tool-runner.js';
 export type { TurnCompletion, TurnResult } from './session/turn-result.js';
 export type { StreamOutcome } from './session/turn-stream.js';

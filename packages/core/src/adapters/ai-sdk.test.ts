@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { aiSdkUsage, isAiSdkResult, isAiSdkUsage, readAiSdkResult, readAiSdkUsage } from './ai-sdk.js';
 import {
   AI_SDK_DO_GENERATE,
   AI_SDK_OBJECT_V5_GOOGLE,
   AI_SDK_RESULT_V5_ANTHROPIC,
   AI_SDK_RESULT_V6,
   BEDROCK_CONVERSE,
-} from './test-helpers/responses.js';
+} from '../../../../test/helpers/responses.js';
+import { aiSdkUsage, isAiSdkResult, isAiSdkUsage, readAiSdkResult, readAiSdkUsage } from './ai-sdk.js';
 
 describe('aiSdkUsage', () => {
   it('ai 6/7: plain input is noCacheTokens; cache read/write and reasoning from the details', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { anthropicUsage, isAnthropicMessage, readAnthropicMessage } from './anthropic.js';
 import {
   ANTHROPIC_MESSAGE_CACHED,
   ANTHROPIC_MESSAGE_WRITE,
   OPENAI_RESPONSE,
-} from './test-helpers/responses.js';
+} from '../../../../test/helpers/responses.js';
+import { anthropicUsage, isAnthropicMessage, readAnthropicMessage } from './anthropic.js';
 
 describe('readAnthropicMessage', () => {
   it('input_tokens already excludes the cache; reads both cache counts, the TTL split and the stop reason', () => {

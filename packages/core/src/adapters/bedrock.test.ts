@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import {
+  AI_SDK_RESULT_V6,
+  BEDROCK_CONVERSE,
+  BEDROCK_CONVERSE_REST,
+} from '../../../../test/helpers/responses.js';
 import { bedrockUsage, isBedrockConverse, readBedrockConverse } from './bedrock.js';
-import { AI_SDK_RESULT_V6, BEDROCK_CONVERSE, BEDROCK_CONVERSE_REST } from './test-helpers/responses.js';
 
 describe('readBedrockConverse', () => {
   it('inputTokens excludes the cache; reads cache read and write and the stop reason', () => {

@@ -1,7 +1,5 @@
 import { ValidationError } from '@agentrace/pricing';
 import { describe, expect, it } from 'vitest';
-import { detectResponse, detectResponseOrThrow } from './detect-response.js';
-import { ResponseShape } from './response-facts.js';
 import {
   AI_SDK_DO_GENERATE,
   AI_SDK_OBJECT_V5_GOOGLE,
@@ -18,7 +16,9 @@ import {
   OPENAI_RESPONSE,
   OPENAI_RESPONSE_INCOMPLETE,
   VERTEX_RESPONSE,
-} from './test-helpers/responses.js';
+} from '../../../../test/helpers/responses.js';
+import { detectResponse, detectResponseOrThrow } from './detect-response.js';
+import { ResponseShape } from './response-facts.js';
 import { UsageDetectionError } from './usage-detection-error.js';
 
 describe('detectResponse', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { GEMINI_RESPONSE, VERTEX_RESPONSE } from '../../../../test/helpers/responses.js';
 import { geminiUsage, isGeminiResponse, readGeminiResponse } from './gemini.js';
-import { GEMINI_RESPONSE, VERTEX_RESPONSE } from './test-helpers/responses.js';
 
 describe('readGeminiResponse', () => {
   it('promptTokenCount includes the cached tokens; thoughts are billed as output', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  OPENAI_CHAT_CACHED,
+  OPENAI_CHAT_REASONING,
+  OPENAI_CHAT_USAGE_CHUNK,
+  OPENAI_RESPONSE,
+  OPENAI_RESPONSE_INCOMPLETE,
+} from '../../../../test/helpers/responses.js';
+import {
   isOpenAIChatCompletion,
   isOpenAIResponse,
   openAIChatUsage,
@@ -7,13 +14,6 @@ import {
   readOpenAIChatCompletion,
   readOpenAIResponse,
 } from './openai.js';
-import {
-  OPENAI_CHAT_CACHED,
-  OPENAI_CHAT_REASONING,
-  OPENAI_CHAT_USAGE_CHUNK,
-  OPENAI_RESPONSE,
-  OPENAI_RESPONSE_INCOMPLETE,
-} from './test-helpers/responses.js';
 
 describe('readOpenAIChatCompletion', () => {
   it('takes cached tokens out of prompt_tokens and reads model, id and finish reason', () => {

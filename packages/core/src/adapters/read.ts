@@ -1,5 +1,5 @@
 import { ValidationError } from '@agentrace/pricing';
-import { readProp } from '../recovery/classify-error.js';
+import { readProp } from '../common/read-prop.js';
 
 /**
  * Guarded reads of provider payloads: results come from outside, so a throwing getter or a Proxy reads as

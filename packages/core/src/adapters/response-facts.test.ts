@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { OPENAI_CHAT_REASONING } from '../../../../test/helpers/responses.js';
 import { readOpenAIChatCompletion } from './openai.js';
 import { compact, responseAttributes } from './response-facts.js';
-import { OPENAI_CHAT_REASONING } from './test-helpers/responses.js';
 
 describe('responseAttributes', () => {
   it('maps the facts onto the GenAI span attributes', () => {

@@ -1,7 +1,5 @@
 import { ValidationError } from '@agentrace/pricing';
 import { describe, expect, it } from 'vitest';
-import { ResponseShape } from './response-facts.js';
-import { createStreamAccumulator } from './stream-usage.js';
 import {
   AI_SDK_FULL_STREAM,
   AI_SDK_MODEL_STREAM,
@@ -16,7 +14,9 @@ import {
   OPENAI_RESPONSES_STREAM,
   OPENAI_RESPONSES_STREAM_INCOMPLETE,
   VERTEX_STREAM,
-} from './test-helpers/stream-usage-events.js';
+} from '../../../../test/helpers/stream-usage-events.js';
+import { ResponseShape } from './response-facts.js';
+import { createStreamAccumulator } from './stream-usage.js';
 
 function accumulate(chunks: readonly unknown[], opts?: { provider?: string }) {
   const acc = createStreamAccumulator(opts);

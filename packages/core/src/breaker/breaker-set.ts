@@ -1,5 +1,6 @@
 import { ValidationError } from '@agentrace/pricing';
 import { Emitter, type Listener } from '../common/listeners.js';
+import { DEFAULT_PROVIDER_KEY } from '../common/provider-key.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
 /**
@@ -10,9 +11,6 @@ export type BreakerSource =
   | CircuitBreaker
   | Readonly<Record<string, CircuitBreaker>>
   | ((provider: string) => CircuitBreaker);
-
-/** Provider key used for calls that name no provider. */
-export const DEFAULT_PROVIDER_KEY = 'default';
 
 /**
  * Resolves the breaker guarding a provider. A single breaker guards every provider; with a map, a provider

@@ -1,12 +1,12 @@
 import { diag } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FlakyStore } from '../../../../test/helpers/flaky-store.js';
 import { createTestTelemetry, type TestTelemetry } from '../../../../test/helpers/otel.js';
+import { manualClock } from '../../../../test/helpers/state-store-contract.js';
+import { validationFieldOf } from '../../../../test/helpers/validation.js';
 import { AgentSession } from '../session/agent-session.js';
 import { InMemoryStateStore } from '../state/in-memory-state-store.js';
 import { StateStoreUnavailableError } from '../state/state-store.js';
-import { FlakyStore } from '../test-helpers/flaky-store.js';
-import { manualClock } from '../test-helpers/state-store-contract.js';
-import { validationFieldOf } from '../test-helpers/validation.js';
 import type { BreakerStrategy } from './breaker-strategy.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitBreakerOptions, CircuitCallContext } from './circuit-breaker-options.js';

@@ -190,6 +190,13 @@ export class PermissionPolicy {
 
   /** @throws {ValidationError} a role config, tool requirement or option is malformed (the field is named). */
   constructor(options: PermissionPolicyOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError({
+        field: 'options',
+        value: options,
+        expected: 'a PermissionPolicyOptions object',
+      });
+    }
     const { roles, toolRequirements, defaultAllowUnknownRoles = true } = options;
     if (typeof defaultAllowUnknownRoles !== 'boolean') {
       throw new ValidationError({

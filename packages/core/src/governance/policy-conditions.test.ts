@@ -1,5 +1,6 @@
 import { ValidationError } from '@agentrace/pricing';
 import { describe, expect, it, vi } from 'vitest';
+import { type PhaseContextInit, phaseContext } from './phase-context.js';
 import {
   agentFailed,
   allAgentsComplete,
@@ -13,7 +14,6 @@ import {
   retryExhausted,
   timedOut,
 } from './policy-conditions.js';
-import { type PhaseContextInit, phaseContext } from './policy-engine.js';
 import { QualityLevel } from './quality-gate.js';
 
 const at = (init: PhaseContextInit) => phaseContext(init);

@@ -1,5 +1,5 @@
 import { ValidationError } from '@agentrace/pricing';
-import type { PhaseContext } from './policy-engine.js';
+import type { PhaseContext } from './phase-context.js';
 import {
   type QualityLevel,
   type QualityLevelName,

@@ -1,6 +1,7 @@
 import { ValidationError } from '@agentrace/pricing';
 import { describe, expect, it, vi } from 'vitest';
 import { loadVector } from '../../../../test/helpers/vectors.js';
+import { phaseContext, phaseContextFromDict, phaseContextToDict } from './phase-context.js';
 import {
   agentFailed,
   allAgentsComplete,
@@ -20,9 +21,6 @@ import {
   type PolicyActionData,
   PolicyEngine,
   type PolicyRule,
-  phaseContext,
-  phaseContextFromDict,
-  phaseContextToDict,
   policyAction,
   policyActionToDict,
 } from './policy-engine.js';

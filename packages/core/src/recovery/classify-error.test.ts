@@ -1,6 +1,5 @@
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { loadVector } from '../../../../test/helpers/vectors.js';
 import {
   ANTHROPIC_OVERLOADED,
   ANTHROPIC_PROMPT_TOO_LONG,
@@ -19,7 +18,8 @@ import {
   openAIConnectionError,
   openAIConnectionTimeoutError,
   openAIError,
-} from '../adapters/test-helpers/provider-errors.js';
+} from '../../../../test/helpers/provider-errors.js';
+import { loadVector } from '../../../../test/helpers/vectors.js';
 import {
   classifyError,
   classifyMessage,

@@ -1,22 +1,8 @@
+import { readProp } from '../common/read-prop.js';
 import { FailureScenario } from './failure-scenario.js';
 
 /** How many errors of a `cause` chain are looked at (the error itself included). */
 export const MAX_CAUSE_DEPTH = 8;
-
-/**
- * Reads one property without letting a throwing getter or a hostile Proxy escape: classification runs
- * inside error handling, where a second exception would hide the first.
- *
- * @internal shared with `retry-after.ts`.
- */
-export function readProp(obj: unknown, key: string): unknown {
-  if (typeof obj !== 'object' || obj === null) return undefined;
-  try {
-    return (obj as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The error followed by its `cause`s, outermost first: at most {@link MAX_CAUSE_DEPTH} objects, each once

@@ -16,7 +16,7 @@ import {
   openAIConnectionError,
   openAIConnectionTimeoutError,
   openAIError,
-} from '../adapters/test-helpers/provider-errors.js';
+} from '../../../../test/helpers/provider-errors.js';
 import { isRetryableError, retryAfterMs } from './retry-after.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);

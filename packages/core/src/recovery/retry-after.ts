@@ -1,11 +1,11 @@
 import { ValidationError } from '@agentrace/pricing';
+import { readProp } from '../common/read-prop.js';
 import {
   classifyError,
   codesOf,
   errorBodies,
   errorChain,
   httpStatusOf,
-  readProp,
   statusOfNode,
 } from './classify-error.js';
 import { FailureScenario } from './failure-scenario.js';

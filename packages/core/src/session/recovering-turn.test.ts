@@ -11,11 +11,11 @@ import {
   type RecoveryPolicy,
   type TurnFailure,
 } from '../recovery/recovery-policy.js';
+import { TurnTimeoutError } from '../recovery/turn-timeout-error.js';
 import { AgentSession } from './agent-session.js';
 import type { TurnContext } from './run-turn-options.js';
 import type { Session } from './session.js';
 import type { AgentSessionOptions } from './session-config.js';
-import { TurnTimeoutError } from './session-errors.js';
 
 let otel: TestTelemetry;
 

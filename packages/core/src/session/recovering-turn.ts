@@ -1,20 +1,12 @@
-import { type Attributes, context, diag } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
-import type { BreakerSet } from '../breaker/breaker-set.js';
+import { context, diag } from '@opentelemetry/api';
 import { CircuitOpenError } from '../breaker/circuit-open-error.js';
-import { sleep } from '../common/sleep.js';
-import { AgentEvent } from '../lifecycle/agent-event.js';
-import { AgentEventName, AgentEventStatus } from '../lifecycle/event-names.js';
-import { backoffDelay, smallerContextBudget } from '../recovery/backoff.js';
 import { classifyError } from '../recovery/classify-error.js';
 import { FailureScenario } from '../recovery/failure-scenario.js';
 import {
   EscalationPolicy,
-  type RecoveryContext,
   RecoveryEventType,
   RecoveryOutcome,
   RecoveryResult,
-  RecoveryStep,
   recipeFor,
 } from '../recovery/recovery.js';
 import {
@@ -23,104 +15,25 @@ import {
   type ProviderTarget,
   RecoveryExhaustedError,
   type RecoveryHookContext,
-  type ResolvedRecoveryPolicy,
   type StepRecord,
   type TurnFailure,
 } from '../recovery/recovery-policy.js';
-import { retryAfterMs } from '../recovery/retry-after.js';
-import {
-  enterGates,
-  settleGates,
-  type TurnGate,
-  type TurnGateContext,
-  type TurnGateTicket,
-} from '../state/turn-gate.js';
+import { TurnTimeoutError } from '../recovery/turn-timeout-error.js';
+import { enterGates, settleGates, type TurnGateTicket } from '../state/turn-gate.js';
 import { errorMessageOf, errorTypeOf as exceptionTypeOf } from '../telemetry/redact.js';
 import * as sc from '../telemetry/semconv.js';
-import type { SessionTelemetry, TurnTelemetry } from '../telemetry/session-telemetry.js';
 import type { UsageInput } from '../usage/usage-input.js';
 import { UsageSnapshot } from '../usage/usage-snapshot.js';
-import type { TurnContext } from './run-turn-options.js';
+import type { AttemptHost, AttemptSuccess, RecoveringTurnArgs } from './attempt-host.js';
+import {
+  circuitOpen,
+  nextAvailable as nextAvailableTarget,
+  providerTargets,
+  startIndex,
+  switched,
+} from './provider-switch.js';
+import { planRecovery } from './recovery-plan.js';
 import { CallScope, runWithTimeout } from './run-with-timeout.js';
-import { TurnTimeoutError } from './session-errors.js';
-
-/** @internal What a recovering turn needs from its session. */
-export interface AttemptHost {
-  readonly telemetry: SessionTelemetry;
-  readonly breakers: BreakerSet;
-  readonly recovery: RecoveryContext;
-  readonly role: string;
-  readonly phase: string;
-  /** Records an attempt's usage (tracker, sink) and its metrics on `span`; returns its cost and price source. */
-  recordUsage(
-    model: string | undefined,
-    provider: string | undefined,
-    usage: UsageSnapshot,
-    span: TurnTelemetry,
-  ): {
-    costUsd: number;
-    source: string;
-  };
-  emit(event: AgentEvent, onSpan: boolean, extra?: Attributes): void;
-  /** Writes a recovery record whose span event belongs on `span`. */
-  record(span: TurnTelemetry, init: Parameters<RecoveryContext['record']>[0]): void;
-  /** Gates each attempt must pass. */
-  readonly gates: readonly TurnGate[];
-  gateContext(init: GateContextInit): TurnGateContext;
-}
-
-/** @internal The facts of one call that the session turns into a {@link TurnGateContext}. */
-export interface GateContextInit {
-  readonly provider: string | undefined;
-  readonly model: string | undefined;
-  readonly turnNumber: number;
-  readonly attempt: number;
-  readonly expected: UsageSnapshot | undefined;
-  readonly signal: AbortSignal;
-  readonly span: TurnTelemetry;
-}
-
-/** @internal The work function as `runTurn` receives it. */
-export type AttemptWork<T> = (signal: AbortSignal, turn: TurnContext) => T | PromiseLike<T>;
-
-/** @internal What a successful attempt hands back to the session, which records the final usage. */
-export interface AttemptSuccess<T> {
-  readonly ok: true;
-  readonly result: T;
-  readonly span: TurnTelemetry;
-  readonly provider: string | undefined;
-  readonly model: string | undefined;
-  /**
-   * Usage the attempt reported from inside the work, read when the call is recorded: a streamed result may
-   * report while it is consumed, after the attempt returned.
-   */
-  readonly reported: () => UsageSnapshot | undefined;
-  /** Gate tickets of the successful attempt, settled by the session once its usage is recorded. */
-  readonly tickets: TurnGateTicket[];
-  /** The successful attempt's cancellation scope, released by the session (a stream keeps it until it ends). */
-  readonly scope: CallScope;
-  readonly attempts: AttemptRecord[];
-  /** Usage and cost of the failed attempts before the one that succeeded. */
-  readonly priorUsage: UsageSnapshot;
-  readonly priorCostUsd: number;
-}
-
-/** @internal Inputs of {@link runRecoveringTurn}. */
-export interface RecoveringTurnArgs<T> {
-  fn: AttemptWork<T>;
-  turn: TurnTelemetry;
-  turnNumber: number;
-  operation: string;
-  model: string | undefined;
-  provider: string | undefined;
-  timeoutMs: number | undefined;
-  signal: AbortSignal;
-  policy: ResolvedRecoveryPolicy;
-  /** The call passed `recovery` itself, so a `log_and_continue` escalation may be returned as a TurnFailure. */
-  mayReturnFailure: boolean;
-  /** The caller's expected usage, for gates. */
-  expectedUsage: UsageSnapshot | undefined;
-}
 
 /** The scenario a failure is recovered as. */
 function scenarioOf(err: unknown): FailureScenario {
@@ -147,16 +60,8 @@ export async function runRecoveringTurn<T>(
   args: RecoveringTurnArgs<T>,
 ): Promise<AttemptSuccess<T> | { ok: false; failure: TurnFailure }> {
   const { policy, turn } = args;
-  const targets: ProviderTarget[] =
-    policy.providers.length > 0
-      ? [...policy.providers]
-      : [{ ...(args.provider !== undefined && { provider: args.provider }) } as ProviderTarget];
-  let index = Math.max(
-    0,
-    targets.findIndex(
-      (t) => t.provider === args.provider && (t.model === undefined || t.model === args.model),
-    ),
-  );
+  const targets = providerTargets(policy, args.provider);
+  let index = startIndex(targets, args.provider, args.model);
   let budget = policy.contextBudget;
   const retries = new Map<FailureScenario, number>();
   const attempts: AttemptRecord[] = [];
@@ -177,18 +82,8 @@ export async function runRecoveringTurn<T>(
   const signal =
     policy.totalTimeoutMs !== undefined ? AbortSignal.any([args.signal, total.signal]) : args.signal;
 
-  const openCircuit = (t: ProviderTarget) => host.breakers.for(t.provider)?.state() === 'open';
-  /** The next target after `from` whose circuit is not open (wrapping), with the ones passed over. */
-  const nextAvailable = (from: number): { index: number; skipped: string[] } | undefined => {
-    const skipped: string[] = [];
-    for (let step = 1; step < targets.length; step++) {
-      const i = (from + step) % targets.length;
-      const t = targets[i] as ProviderTarget;
-      if (openCircuit(t)) skipped.push(t.provider);
-      else return { index: i, skipped };
-    }
-    return undefined;
-  };
+  const openCircuit = (t: ProviderTarget) => circuitOpen(host.breakers, t);
+  const nextAvailable = (from: number) => nextAvailableTarget(targets, host.breakers, from);
 
   try {
     // Start on a provider whose circuit is closed, when there is a choice.
@@ -407,93 +302,22 @@ export async function runRecoveringTurn<T>(
 
         // Plan every step of the recipe, in order; the attempt span records what will be done.
         const hookContext: RecoveryHookContext = Object.freeze({ scenario, attempt, error: failure, signal });
-        const plan: Array<
-          StepRecord & { run?: () => Promise<void> | void; switchTo?: { index: number; skipped: string[] } }
-        > = [];
-        let backoffMs: number | undefined;
-        let nextIndex = index;
-        for (const step of recipe.steps) {
-          switch (step) {
-            case RecoveryStep.RETRY_WITH_BACKOFF: {
-              const hinted = retryAfterMs(failure);
-              // Whole milliseconds: jitter gives fractions nobody can wait for or read in a trace.
-              const delay = Math.round(
-                hinted !== undefined
-                  ? Math.min(hinted, policy.retryAfterCapMs)
-                  : backoffDelay(used + 1, {
-                      baseMs: policy.baseMs,
-                      capMs: policy.capMs,
-                      jitter: policy.jitter,
-                      ...(prevDelay > 0 && { prevDelayMs: prevDelay }),
-                      ...(policy.random && { random: policy.random }),
-                    }),
-              );
-              backoffMs = (backoffMs ?? 0) + delay;
-              prevDelay = delay;
-              plan.push({
-                step,
-                status: 'done',
-                detail:
-                  hinted !== undefined
-                    ? `waited ${delay} ms (Retry-After ${hinted} ms)`
-                    : `waited ${delay} ms`,
-                run: () => sleep(delay, signal),
-              });
-              break;
-            }
-            case RecoveryStep.SWITCH_PROVIDER: {
-              const next = targets.length > 1 ? nextAvailable(nextIndex) : undefined;
-              if (!next) {
-                plan.push({
-                  step,
-                  status: 'skipped',
-                  detail: targets.length > 1 ? 'every other circuit is open' : 'no other provider',
-                });
-                break;
-              }
-              const from = targets[nextIndex] as ProviderTarget;
-              const to = targets[next.index] as ProviderTarget;
-              const skippedNote =
-                next.skipped.length > 0 ? ` (skipped ${next.skipped.join(', ')}: circuit open)` : '';
-              plan.push({
-                step,
-                status: 'done',
-                detail: `${from.provider} → ${to.provider}${skippedNote}`,
-                switchTo: next,
-              });
-              nextIndex = next.index;
-              break;
-            }
-            case RecoveryStep.RETRY_WITH_SMALLER_CONTEXT: {
-              if (budget === undefined) {
-                plan.push({ step, status: 'skipped', detail: 'no contextBudget in the recovery policy' });
-                break;
-              }
-              const smaller = smallerContextBudget(budget, policy.contextReduction);
-              plan.push({ step, status: 'done', detail: `budget ${budget} → ${smaller}` });
-              budget = smaller;
-              break;
-            }
-            default: {
-              const hook =
-                step === RecoveryStep.CLEAR_MEMORY_CACHE
-                  ? policy.hooks.clearMemoryCache
-                  : step === RecoveryStep.RESTART_AGENT
-                    ? policy.hooks.restartAgent
-                    : step === RecoveryStep.REDUCE_TOOL_SET
-                      ? policy.hooks.reduceToolSet
-                      : undefined;
-              if (hook)
-                plan.push({
-                  step,
-                  status: 'done',
-                  detail: 'hook',
-                  run: () => hook.call(policy.hooks, hookContext),
-                });
-              else plan.push({ step, status: 'skipped', detail: 'no hook supplied' });
-            }
-          }
-        }
+        const planned = planRecovery({
+          recipe,
+          policy,
+          failure,
+          used,
+          prevDelay,
+          targets,
+          index,
+          budget,
+          signal,
+          hookContext,
+          nextAvailable,
+        });
+        const { plan, backoffMs } = planned;
+        prevDelay = planned.prevDelay;
+        budget = planned.budget;
         const steps: StepRecord[] = plan.map(({ step, status, detail }) =>
           Object.freeze({ step, status, ...(detail !== undefined && { detail }) }),
         );
@@ -554,39 +378,3 @@ export async function runRecoveringTurn<T>(
 }
 
 const EMPTY = new UsageSnapshot();
-
-/** Announces a provider switch: an agent event and a span event on the turn. */
-function switched(
-  host: AttemptHost,
-  turn: TurnTelemetry,
-  from: ProviderTarget,
-  to: ProviderTarget,
-  defaultModel: string | undefined,
-  reason: string,
-): void {
-  const fromModel = from.model ?? defaultModel;
-  const toModel = to.model ?? defaultModel;
-  host.emit(
-    new AgentEvent({
-      event: AgentEventName.RECOVERY_PROVIDER_SWITCHED,
-      status: AgentEventStatus.RUNNING,
-      role: host.role,
-      phase: host.phase,
-      detail: `${from.provider} → ${to.provider} (${reason})`,
-      data: { from_provider: from.provider, to_provider: to.provider, reason },
-    }),
-    false,
-  );
-  host.telemetry.addEvent(
-    AgentEventName.RECOVERY_PROVIDER_SWITCHED,
-    {
-      [sc.ATTR_AGENTRACE_RECOVERY_FROM_PROVIDER]: from.provider,
-      [sc.ATTR_AGENTRACE_RECOVERY_FROM_MODEL]: fromModel,
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: to.provider,
-      [sc.ATTR_GEN_AI_REQUEST_MODEL]: toModel,
-      [sc.ATTR_AGENTRACE_RECOVERY_REASON]: reason,
-      [ATTR_ERROR_TYPE]: reason === 'circuit_open' ? sc.ERROR_TYPE_VALUE_CIRCUIT_OPEN : undefined,
-    },
-    turn.span,
-  );
-}

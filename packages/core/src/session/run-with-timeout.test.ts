@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TurnTimeoutError } from '../recovery/turn-timeout-error.js';
 import { CallScope, runWithTimeout } from './run-with-timeout.js';
-import { TurnTimeoutError } from './session-errors.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,4 +1,4 @@
-import { TurnTimeoutError } from './session-errors.js';
+import { TurnTimeoutError } from '../recovery/turn-timeout-error.js';
 
 /**
  * The cancellation scope of one model call: its own AbortController, aborted when the parent signal (the turn's,

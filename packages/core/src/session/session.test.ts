@@ -16,16 +16,12 @@ import { AgentEvent } from '../lifecycle/agent-event.js';
 import { AgentRegistry } from '../lifecycle/agent-registry.js';
 import { AgentEventName } from '../lifecycle/event-names.js';
 import { RingBufferEventSink } from '../lifecycle/event-sink.js';
+import { TurnTimeoutError } from '../recovery/turn-timeout-error.js';
 import { RingBufferUsageSink } from '../usage/usage-sink.js';
 import { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { BudgetExceededError } from '../usage/usage-tracker.js';
 import { AgentSession } from './agent-session.js';
-import {
-  InputStateError,
-  MaxIterationsExceededError,
-  SessionEndedError,
-  TurnTimeoutError,
-} from './session-errors.js';
+import { InputStateError, MaxIterationsExceededError, SessionEndedError } from './session-errors.js';
 
 function pricedTable(): PriceTable {
   const table = new PriceTable();

@@ -1,14 +1,14 @@
 import type { ResponseFacts, UsageFacts } from '../adapters/response-facts.js';
 import { createStreamAccumulator } from '../adapters/stream-usage.js';
+import { errorTypeFor } from '../recovery/error-type.js';
+import { TurnTimeoutError } from '../recovery/turn-timeout-error.js';
 import { settleGates } from '../state/turn-gate.js';
 import * as sc from '../telemetry/semconv.js';
 import type { TurnTelemetry } from '../telemetry/session-telemetry.js';
 import { EMPTY_USAGE, toSnapshot } from '../usage/usage-input.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import type { CompletedCall } from './completed-call.js';
-import { errorTypeFor } from './error-type.js';
 import type { RunTurnOptions } from './run-turn-options.js';
-import { TurnTimeoutError } from './session-errors.js';
 import type { TurnCompletion, TurnResult } from './turn-result.js';
 import { observeStream, type StreamOutcome } from './turn-stream.js';
 

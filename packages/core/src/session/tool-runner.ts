@@ -9,6 +9,7 @@ import * as sc from '../telemetry/semconv.js';
 import type { SessionTelemetry } from '../telemetry/session-telemetry.js';
 import type { ResolvedSessionConfig } from './session-config.js';
 import type { SessionEmitter } from './session-emitter.js';
+import { validateRunToolOptions } from './validate-call-options.js';
 
 /** Options of {@link Session.runTool}. */
 export interface RunToolOptions {
@@ -49,6 +50,7 @@ export async function runTool<T>(
     throw new ValidationError({ field: 'name', value: name, expected: 'a non-empty tool name' });
   }
   if (typeof fn !== 'function') throw new ValidationError({ field: 'fn', value: fn, expected: 'a function' });
+  validateRunToolOptions(opts);
   const { cfg, telemetry, emitter } = host;
   const tool = telemetry.startTool({
     name,

@@ -5,6 +5,7 @@ import { type ResponseFacts, responseAttributes } from '../adapters/response-fac
 import type { UsageDetectionError } from '../adapters/usage-detection-error.js';
 import { CircuitOpenError } from '../breaker/circuit-open-error.js';
 import { classifyError } from '../recovery/classify-error.js';
+import { errorTypeFor } from '../recovery/error-type.js';
 import { FailureScenario } from '../recovery/failure-scenario.js';
 import { attemptRecovery, type RecoveryContext } from '../recovery/recovery.js';
 import {
@@ -12,6 +13,7 @@ import {
   resolveRecoveryPolicy,
   type TurnFailure,
 } from '../recovery/recovery-policy.js';
+import { TurnTimeoutError } from '../recovery/turn-timeout-error.js';
 import { enterGates, settleGates, type TurnGateContext, type TurnGateTicket } from '../state/turn-gate.js';
 import { errorTypeOf, sanitize } from '../telemetry/redact.js';
 import * as sc from '../telemetry/semconv.js';
@@ -24,19 +26,20 @@ import {
 import { EMPTY_USAGE, toSnapshot, type UsageInput } from '../usage/usage-input.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { BudgetExceededError, type UsageTracker } from '../usage/usage-tracker.js';
+import type { AttemptHost, GateContextInit } from './attempt-host.js';
 import type { CompletedCall } from './completed-call.js';
-import { errorTypeFor } from './error-type.js';
-import { type AttemptHost, type GateContextInit, runRecoveringTurn } from './recovering-turn.js';
+import { runRecoveringTurn } from './recovering-turn.js';
 import type { RunTurnOptions, TurnContext } from './run-turn-options.js';
 import { CallScope, runWithTimeout } from './run-with-timeout.js';
 import type { ResolvedSessionConfig } from './session-config.js';
 import type { SessionEmitter } from './session-emitter.js';
-import { MaxIterationsExceededError, TurnTimeoutError } from './session-errors.js';
+import { MaxIterationsExceededError } from './session-errors.js';
 import { warnOnce } from './sink-errors.js';
 import { observeStreamedTurn, type StreamedTurnHost } from './streamed-turn.js';
 import type { TurnResult } from './turn-result.js';
 import { isStreamResult } from './turn-stream.js';
 import { UNSPECIFIED_MODEL, type UsageRecorder } from './usage-recorder.js';
+import { validateRunTurnOptions } from './validate-call-options.js';
 
 /** @internal */
 interface ResolvedUsage {
@@ -120,6 +123,7 @@ export class TurnRunner {
     host.assertActive('run a turn');
     if (typeof fn !== 'function')
       throw new ValidationError({ field: 'fn', value: fn, expected: 'a function' });
+    validateRunTurnOptions(opts);
     const { timeoutMs } = opts;
     if (
       timeoutMs !== undefined &&

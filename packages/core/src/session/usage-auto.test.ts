@@ -1,8 +1,8 @@
 import { PriceTable } from '@agentrace/pricing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestTelemetry, type TestTelemetry } from '../../../../test/helpers/otel.js';
-import { ANTHROPIC_MESSAGE_CACHED, OPENAI_CHAT_CACHED } from '../adapters/test-helpers/responses.js';
-import { ANTHROPIC_STREAM } from '../adapters/test-helpers/stream-usage-events.js';
+import { ANTHROPIC_MESSAGE_CACHED, OPENAI_CHAT_CACHED } from '../../../../test/helpers/responses.js';
+import { ANTHROPIC_STREAM } from '../../../../test/helpers/stream-usage-events.js';
 import { AgentSession } from './agent-session.js';
 import type { Session } from './session.js';
 

@@ -1,6 +1,6 @@
 import { ValidationError } from '@agentrace/pricing';
 import { describe, expect, it } from 'vitest';
-import { describeStateStoreContract, manualClock } from '../test-helpers/state-store-contract.js';
+import { describeStateStoreContract, manualClock } from '../../../../test/helpers/state-store-contract.js';
 import { InMemoryStateStore } from './in-memory-state-store.js';
 
 describeStateStoreContract('InMemoryStateStore', (clock) => new InMemoryStateStore({ clock }));

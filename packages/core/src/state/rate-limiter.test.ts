@@ -1,10 +1,10 @@
 import { PriceTable } from '@agentrace/pricing';
 import { diag } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FlakyStore } from '../../../../test/helpers/flaky-store.js';
 import { createTestTelemetry, type TestTelemetry } from '../../../../test/helpers/otel.js';
+import { validationFieldOf } from '../../../../test/helpers/validation.js';
 import { AgentSession } from '../session/agent-session.js';
-import { FlakyStore } from '../test-helpers/flaky-store.js';
-import { validationFieldOf } from '../test-helpers/validation.js';
 import { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { InMemoryStateStore } from './in-memory-state-store.js';
 import { RateLimitExceededError, RateLimiter, type RateLimiterOptions } from './rate-limiter.js';

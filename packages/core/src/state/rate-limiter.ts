@@ -1,6 +1,6 @@
 import { AgentraceError, ValidationError } from '@agentrace/pricing';
 import type { Attributes, MeterProvider } from '@opentelemetry/api';
-import { DEFAULT_PROVIDER_KEY } from '../breaker/breaker-set.js';
+import { DEFAULT_PROVIDER_KEY } from '../common/provider-key.js';
 import { sleep } from '../common/sleep.js';
 import type { ValueOf } from '../common/wire.js';
 import { guard } from '../telemetry/guard.js';

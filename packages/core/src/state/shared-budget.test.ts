@@ -1,11 +1,11 @@
 import { PriceTable } from '@agentrace/pricing';
 import { diag } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FlakyStore } from '../../../../test/helpers/flaky-store.js';
 import { createTestTelemetry, type TestTelemetry } from '../../../../test/helpers/otel.js';
+import { validationFieldOf } from '../../../../test/helpers/validation.js';
 import { AgentSession } from '../session/agent-session.js';
 import type { AgentSessionOptions } from '../session/session-config.js';
-import { FlakyStore } from '../test-helpers/flaky-store.js';
-import { validationFieldOf } from '../test-helpers/validation.js';
 import { toMicroUsd } from '../usage/micro-usd.js';
 import { BudgetExceededError } from '../usage/usage-tracker.js';
 import { InMemoryStateStore } from './in-memory-state-store.js';

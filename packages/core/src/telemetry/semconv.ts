@@ -198,3 +198,25 @@ export const METRIC_AGENTRACE_STATE_STORE_UNAVAILABLE = 'agentrace.state_store.u
 export const RATE_LIMIT_WAIT_BUCKETS: readonly number[] = [
   0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ];
+
+// --- mcp.* (Model Context Protocol, docs/gen-ai/mcp.md of semantic-conventions-genai, status Development) ---
+export const ATTR_MCP_METHOD_NAME = 'mcp.method.name';
+export const ATTR_MCP_PROTOCOL_VERSION = 'mcp.protocol.version';
+export const ATTR_MCP_SESSION_ID = 'mcp.session.id';
+export const ATTR_MCP_RESOURCE_URI = 'mcp.resource.uri';
+export const ATTR_GEN_AI_PROMPT_NAME = 'gen_ai.prompt.name';
+/** JSON-RPC names the MCP conventions use (registry `jsonrpc.*`, Development). */
+export const ATTR_JSONRPC_REQUEST_ID = 'jsonrpc.request.id';
+export const ATTR_JSONRPC_PROTOCOL_VERSION = 'jsonrpc.protocol.version';
+/** The JSON-RPC error code of an error response (registry `rpc.*`, Release Candidate). */
+export const ATTR_RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';
+/** `error.type` of a `tools/call` whose result says `isError: true`. */
+export const ERROR_TYPE_VALUE_TOOL_ERROR = 'tool_error';
+export const METRIC_MCP_CLIENT_OPERATION_DURATION = 'mcp.client.operation.duration';
+export const METRIC_MCP_SERVER_OPERATION_DURATION = 'mcp.server.operation.duration';
+export const METRIC_MCP_CLIENT_SESSION_DURATION = 'mcp.client.session.duration';
+export const METRIC_MCP_SERVER_SESSION_DURATION = 'mcp.server.session.duration';
+/** Explicit bucket boundaries (seconds) the MCP conventions give for all four MCP duration histograms. */
+export const MCP_DURATION_BUCKETS: readonly number[] = [
+  0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
+];

@@ -7,6 +7,7 @@ import {
   type TokenUsage,
   ValidationError,
 } from '@agentrace/pricing';
+import { assertExactTotals } from './usage-bounds.js';
 import { type UsageCounts, UsageSnapshot } from './usage-snapshot.js';
 
 /**
@@ -219,6 +220,16 @@ export class UsageTracker {
     const u = snapshot(usage);
     const breakdown = this.#pricing.costBreakdown(model, pricedUsage(usage, u), query);
     const cost = breakdown.total;
+    assertExactTotals(
+      {
+        costUsd: this.totalCostUsd,
+        inputTokens: this.inputTokens,
+        outputTokens: this.outputTokens,
+        cacheReadTokens: this.cacheReadTokens,
+        cacheWriteTokens: this.cacheWriteTokens,
+      },
+      { costUsd: cost, ...u },
+    );
     this.totalCostUsd += cost;
     this.inputTokens += u.inputTokens;
     this.outputTokens += u.outputTokens;

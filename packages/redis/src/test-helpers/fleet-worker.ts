@@ -52,6 +52,8 @@ export interface TurnRecord {
   readonly startedAt: number;
   /** When the rate limit scheduled the call (store clock = wall clock, ms; absent when not admitted by the store). */
   readonly scheduledAt?: number;
+  /** The store's clock when it admitted the call through the breaker (absent when the store did not decide). */
+  readonly admittedAt?: number;
   readonly state?: CircuitCallContext['state'];
   readonly generation?: number;
   /** For a rejection by the breaker: the state it was in. */
@@ -99,6 +101,7 @@ const go = new Promise<void>((resolve) => {
 // The breaker's call context and the rate limit's schedule of the call in progress (one turn at a time).
 let current: CircuitCallContext | undefined;
 let scheduled: number | undefined;
+let admittedAt: number | undefined;
 const schedule: number[] = [];
 
 /** Records when the store scheduled each admitted call. */
@@ -110,6 +113,13 @@ class RecordingStore extends RedisStateStore {
       scheduled = at;
       schedule.push(at);
     }
+    return reply;
+  }
+  // The store's clock at the breaker's decision: a process stalled between that answer and the provider call (a
+  // loaded CI box) must not look like a call admitted after the fleet opened the circuit.
+  override async breaker(request: Parameters<RedisStateStore['breaker']>[0]) {
+    const reply = await super.breaker(request);
+    if (request.command.type === 'admit' && reply.admitted) admittedAt = reply.now;
     return reply;
   }
 }
@@ -219,8 +229,16 @@ async function run(config: FleetWorkerConfig): Promise<FleetWorkerReport> {
 
   await agent.run(async (session) => {
     for (let i = 0; i < config.turns; i++) {
-      const seen: { startedAt: number; call?: CircuitCallContext; scheduledAt?: number } = { startedAt: 0 };
+      const seen: {
+        startedAt: number;
+        call?: CircuitCallContext;
+        scheduledAt?: number;
+        admittedAt?: number;
+      } = {
+        startedAt: 0,
+      };
       scheduled = undefined;
+      admittedAt = undefined;
       let outcome = 'ok';
       let rejectedIn: string | undefined;
       let costMicros = 0;
@@ -231,6 +249,7 @@ async function run(config: FleetWorkerConfig): Promise<FleetWorkerReport> {
             seen.startedAt = Date.now();
             if (current) seen.call = current;
             if (scheduled !== undefined) seen.scheduledAt = scheduled;
+            if (admittedAt !== undefined) seen.admittedAt = admittedAt;
             const down = mode === 'down';
             const slow = mode !== 'up';
             await new Promise((resolve) =>
@@ -260,6 +279,7 @@ async function run(config: FleetWorkerConfig): Promise<FleetWorkerReport> {
       turns.push({
         startedAt: seen.startedAt,
         ...(seen.scheduledAt !== undefined && { scheduledAt: seen.scheduledAt }),
+        ...(seen.admittedAt !== undefined && { admittedAt: seen.admittedAt }),
         ...(seen.call && { state: seen.call.state }),
         ...(seen.call?.generation !== undefined && { generation: seen.call.generation }),
         ...(rejectedIn !== undefined && { rejectedIn }),

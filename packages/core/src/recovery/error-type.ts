@@ -1,8 +1,8 @@
 import { CircuitOpenError } from '../breaker/circuit-open-error.js';
-import { classifyError } from '../recovery/classify-error.js';
-import { FailureScenario } from '../recovery/failure-scenario.js';
 import * as sc from '../telemetry/semconv.js';
-import { TurnTimeoutError } from './session-errors.js';
+import { classifyError } from './classify-error.js';
+import { FailureScenario } from './failure-scenario.js';
+import { TurnTimeoutError } from './turn-timeout-error.js';
 
 /** `error.type` of a turn failure that was not classified by recovery. */
 export function errorTypeFor(err: unknown): string {

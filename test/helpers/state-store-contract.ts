@@ -1,18 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadVector } from '../../../../test/helpers/vectors.js';
-import { ConsecutiveFailureStrategy, FailureRateStrategy } from '../breaker/breaker-strategy.js';
-import { CircuitBreaker } from '../breaker/circuit-breaker.js';
-import type { CircuitStateChange } from '../breaker/circuit-events.js';
-import { CircuitOpenError } from '../breaker/circuit-open-error.js';
-import type { CircuitState } from '../state/circuit-state.js';
 import type {
   BreakerCommand,
   BreakerRequest,
   BudgetRetention,
+  CircuitState,
+  CircuitStateChange,
   RateBucket,
   SharedBreakerConfig,
   StateStore,
-} from '../state/state-store.js';
+} from '@agentrace/core';
+import {
+  CircuitBreaker,
+  CircuitOpenError,
+  ConsecutiveFailureStrategy,
+  FailureRateStrategy,
+} from '@agentrace/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadVector } from './vectors.js';
 
 /** A store under test, on a clock the test drives (epoch ms). */
 export type StoreFactory = (clock: () => number) => StateStore;

@@ -3,7 +3,7 @@ import {
   StateStoreUnavailableError,
   type StoreFailurePolicy,
   StoreUnavailableReason,
-} from '../state/state-store.js';
+} from '@agentrace/core';
 
 /**
  * A store that forwards to a real one until told it is down (then every call rejects as offline, or with
