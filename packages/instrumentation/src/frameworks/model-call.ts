@@ -3,6 +3,7 @@ import { costBreakdown } from '@agentrace/pricing';
 import {
   type Attributes,
   type Context,
+  createContextKey,
   type Span,
   SpanKind,
   SpanStatusCode,

@@ -1,12 +1,15 @@
-import {
-  AgentFailureClass,
-  classifyError,
-  failureClassFor,
-  semconv as sc,
-  sanitize,
-} from '@agentrace/core';
+import { AgentFailureClass, classifyError, failureClassFor, sanitize, semconv as sc } from '@agentrace/core';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
-import { type Attributes, type Context, context, INVALID_SPAN_CONTEXT, type Span, SpanKind, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  context,
+  INVALID_SPAN_CONTEXT,
+  type Span,
+  SpanKind,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import * as fa from '../frameworks/attributes.js';
 import { bridgeStorage, type ContextStorage } from '../frameworks/bridged-storage.js';
 import { type ModelCall, type ModelUsage, markModelCall, startModelCall } from '../frameworks/model-call.js';
@@ -116,7 +119,9 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
    * Wraps LangChain's context storage so that inside a run the active OpenTelemetry span is the one made for
    * it (or its model call in flight): spans other instrumentations make inside a tool nest under the tool.
    */
-  contextStorage(inner: ContextStorage<Record<PropertyKey, unknown>>): ContextStorage<Record<PropertyKey, unknown>> {
+  contextStorage(
+    inner: ContextStorage<Record<PropertyKey, unknown>>,
+  ): ContextStorage<Record<PropertyKey, unknown>> {
     return bridgeStorage(inner, (store) => {
       const config = (store?.extra as Record<PropertyKey, unknown> | undefined)?.[LC_CHILD_KEY] as
         | { callbacks?: { getParentRunId?: () => string | undefined } }
@@ -146,7 +151,10 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
     runId: string,
     parentRunId: string | undefined,
     kind: Entry['kind'],
-    make: (parentCtx: Context, parent: Entry | undefined) => { span: Span; ctx: Context; agent?: AgentState; model?: ModelCall },
+    make: (
+      parentCtx: Context,
+      parent: Entry | undefined,
+    ) => { span: Span; ctx: Context; agent?: AgentState; model?: ModelCall },
   ): void {
     const parent = this.#parent(parentRunId);
     const parentCtx = parent?.ctx ?? context.active();
@@ -250,7 +258,9 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
     _tags?: string[],
     metadata?: Record<string, unknown>,
   ): void {
-    safely('langchain chat model start', () => this.#modelStart(llm, messages, runId, parentRunId, extraParams, metadata));
+    safely('langchain chat model start', () =>
+      this.#modelStart(llm, messages, runId, parentRunId, extraParams, metadata),
+    );
   }
 
   override handleLLMStart(
@@ -262,7 +272,9 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
     _tags?: string[],
     metadata?: Record<string, unknown>,
   ): void {
-    safely('langchain llm start', () => this.#modelStart(llm, prompts, runId, parentRunId, extraParams, metadata));
+    safely('langchain llm start', () =>
+      this.#modelStart(llm, prompts, runId, parentRunId, extraParams, metadata),
+    );
   }
 
   #modelStart(
@@ -275,7 +287,10 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
   ): void {
     const invocation = extraParams?.invocation_params as Record<string, unknown> | undefined;
     const model =
-      str(invocation?.model) ?? str(invocation?.model_name) ?? str(invocation?.modelName) ?? str(metadata?.ls_model_name);
+      str(invocation?.model) ??
+      str(invocation?.model_name) ??
+      str(invocation?.modelName) ??
+      str(metadata?.ls_model_name);
     const provider = str(metadata?.ls_provider);
     this.#open(runId, parentRunId, 'model', (parentCtx, parent) => {
       const call = startModelCall({
@@ -311,7 +326,10 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
       if (!entry?.model) return;
       const facts = usageFromLangChain(output);
       if (this.#resolved.captureContent && facts.outputText !== undefined) {
-        entry.model.span.setAttribute(sc.ATTR_GEN_AI_OUTPUT_MESSAGES, contentString(facts.outputText, this.#resolved.maxLength));
+        entry.model.span.setAttribute(
+          sc.ATTR_GEN_AI_OUTPUT_MESSAGES,
+          contentString(facts.outputText, this.#resolved.maxLength),
+        );
       }
       const cost = entry.model.end({
         ...(facts.responseModel !== undefined && { responseModel: facts.responseModel }),
@@ -387,7 +405,10 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
       if (!entry) return;
       if (this.#resolved.captureContent) {
         const content = (output as { content?: unknown } | undefined)?.content ?? output;
-        entry.span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_RESULT, contentString(content, this.#resolved.maxLength));
+        entry.span.setAttribute(
+          sc.ATTR_GEN_AI_TOOL_CALL_RESULT,
+          contentString(content, this.#resolved.maxLength),
+        );
       }
       entry.span.setAttribute(sc.ATTR_AGENTRACE_TOOL_OUTCOME, 'ok');
       entry.span.end();
@@ -449,7 +470,8 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
     safely('langchain retriever end', () => {
       const entry = this.#runs.take(runId);
       if (!entry) return;
-      if (Array.isArray(documents)) entry.span.setAttribute('agentrace.retrieval.documents', documents.length);
+      if (Array.isArray(documents))
+        entry.span.setAttribute('agentrace.retrieval.documents', documents.length);
       entry.span.end();
     });
   }
@@ -477,7 +499,10 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
       markFailed(
         entry.span,
         errorMessageOf(err),
-        { errorType: err instanceof Error && err.name !== 'Error' ? err.name : scenario, failureClass: failureClassFor(scenario) },
+        {
+          errorType: err instanceof Error && err.name !== 'Error' ? err.name : scenario,
+          failureClass: failureClassFor(scenario),
+        },
         this.#resolved.maxLength,
         err instanceof Error ? err.name : undefined,
       );

@@ -19,7 +19,11 @@ const AGENT_CLASSES = new Set(['AgentExecutor']);
  * Whether a chain run is an agent: a LangGraph graph (`createReactAgent`, `createAgent` and every compiled
  * graph run as `langgraph/pregel/…`), an `AgentExecutor`, or a run named in `agentNames`.
  */
-export function isAgentRun(serialized: SerializedLike | undefined, name: string, agentNames: ReadonlySet<string>): boolean {
+export function isAgentRun(
+  serialized: SerializedLike | undefined,
+  name: string,
+  agentNames: ReadonlySet<string>,
+): boolean {
   if (agentNames.has(name)) return true;
   const id = Array.isArray(serialized?.id) ? serialized.id : [];
   if (id.includes('pregel') || id.includes('langgraph')) return true;
