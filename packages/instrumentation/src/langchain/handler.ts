@@ -278,7 +278,7 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
   }
 
   #modelStart(
-    llm: SerializedLike,
+    _llm: SerializedLike,
     input: unknown,
     runId: string,
     parentRunId: string | undefined,
