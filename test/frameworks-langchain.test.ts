@@ -5,9 +5,12 @@
  * Asserts one trace, invoke_agent → chat / execute_tool nesting, one chat span per model call, usage and cost.
  */
 import { semconv as sc } from '@agentrace/core';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AgentraceCallbackHandler } from '../packages/instrumentation/src/langchain/index.js';
+import {
+  AgentraceCallbackHandler,
+  instrumentLangChain,
+} from '../packages/instrumentation/src/langchain/index.js';
 import { type FakeProvider, type FakeReply, startFakeProvider } from './helpers/fake-provider.js';
 import { createTestTelemetry, type ReadableSpan, type TestTelemetry } from './helpers/otel.js';
 
@@ -97,11 +100,13 @@ describe.skipIf(NODE_MAJOR < 22)(
     }
 
     it('a ReAct agent with one tool: one trace, invoke_agent → chat / execute_tool, usage and cost', async () => {
-      const handler = new AgentraceCallbackHandler({
-        tracerProvider: otel.tracerProvider,
-        captureContent: true,
+      const handler = instrumentLangChain({ tracerProvider: otel.tracerProvider, captureContent: true });
+      const db = otel.tracerProvider.getTracer('db-client');
+      // A span another instrumentation would make inside the tool (a database query).
+      const agent = await reactAgent(async ({ city }) => {
+        db.startSpan('SELECT weather', {}, context.active()).end();
+        return `sunny in ${city}`;
       });
-      const agent = await reactAgent(async ({ city }) => `sunny in ${city}`);
       provider.enqueue(
         completion('chatcmpl_1', { tool: { id: 'call_w', name: 'get_weather', args: { city: 'Paris' } } }),
         completion('chatcmpl_2', { text: 'Sunny in Paris.' }),
@@ -146,7 +151,9 @@ describe.skipIf(NODE_MAJOR < 22)(
       expect(attr(toolSpan, sc.ATTR_GEN_AI_TOOL_NAME)).toBe('get_weather');
 
       // Plumbing chain runs (graph nodes, prompt runnables) are folded by default.
-      expect(spans).toHaveLength(4);
+      const query = otel.span('SELECT weather');
+      expect(parentOf(query)).toBe(toolSpan);
+      expect(spans).toHaveLength(5);
       expect(handler.openRuns).toBe(0);
     });
 
