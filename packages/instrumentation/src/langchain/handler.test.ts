@@ -81,4 +81,27 @@ describe('AgentraceCallbackHandler', () => {
     expect(tool?.attributes['agentrace.framework.abandoned']).toBe(true);
     expect(tool?.attributes['error.type']).toBe('span_abandoned');
   });
+
+  it('a real @langchain/core retriever run becomes a retrieval span; its failure carries error.type', async () => {
+    const { BaseRetriever } = await import('@langchain/core/retrievers');
+    const { Document } = await import('@langchain/core/documents');
+    class Notes extends BaseRetriever {
+      lc_namespace = ['test', 'notes'];
+      async _getRelevantDocuments(query: string) {
+        if (query === 'boom') throw new TypeError('index offline');
+        return [new Document({ pageContent: `about ${query}` })];
+      }
+    }
+    const { exporter, handler } = setup();
+    const docs = await new Notes().invoke('paris', { callbacks: [handler] });
+    expect(docs).toHaveLength(1);
+    await expect(new Notes().invoke('boom', { callbacks: [handler] })).rejects.toThrow('index offline');
+    const spans = exporter.getFinishedSpans().filter((s) => s.name.startsWith('retrieval'));
+    expect(spans).toHaveLength(2);
+    expect(spans[0]?.attributes[sc.ATTR_GEN_AI_OPERATION_NAME]).toBe('retrieval');
+    expect(spans[0]?.status.code).not.toBe(SpanStatusCode.ERROR);
+    expect(spans[1]?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(spans[1]?.attributes['error.type']).toBeDefined();
+    expect(handler.openRuns).toBe(0);
+  });
 });
