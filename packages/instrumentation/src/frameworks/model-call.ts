@@ -186,3 +186,11 @@ export function startModelCall(init: ModelCallStart): ModelCall {
   const callContext = trace.setSpan(init.parent, span).setValue(MODEL_CALL_KEY, call);
   return call;
 }
+
+/**
+ * Marks "a model call is being recorded here" on a context, so that a client instrumentation (openai,
+ * Anthropic) running inside the framework's model call stays silent instead of recording it twice.
+ */
+export function markModelCall(ctx: Context): Context {
+  return ctx.setValue(MODEL_CALL_CONTEXT_KEY, true);
+}

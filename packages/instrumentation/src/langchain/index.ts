@@ -1,0 +1,6 @@
+// @agentrace/instrumentation/langchain: LangChain.js / LangGraph.js runs traced as OpenTelemetry GenAI spans.
+export type { LangChainHandlerOptions } from './handler.js';
+export { AgentraceCallbackHandler, ChainSpans, LANGCHAIN_SCOPE } from './handler.js';
+export { instrumentLangChain } from './instrument.js';
+export type { SerializedLike } from './runs.js';
+export { isAgentRun, runNameOf } from './runs.js';
