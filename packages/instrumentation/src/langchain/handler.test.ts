@@ -86,7 +86,7 @@ describe('AgentraceCallbackHandler', () => {
     const { BaseRetriever } = await import('@langchain/core/retrievers');
     const { Document } = await import('@langchain/core/documents');
     class Notes extends BaseRetriever {
-      lc_namespace = ['test', 'notes'];
+      override lc_namespace = ['test', 'notes'];
       async _getRelevantDocuments(query: string) {
         if (query === 'boom') throw new TypeError('index offline');
         return [new Document({ pageContent: `about ${query}` })];
