@@ -87,7 +87,7 @@ describe('AgentraceCallbackHandler', () => {
     const { Document } = await import('@langchain/core/documents');
     class Notes extends BaseRetriever {
       override lc_namespace = ['test', 'notes'];
-      async _getRelevantDocuments(query: string) {
+      override async _getRelevantDocuments(query: string) {
         if (query === 'boom') throw new TypeError('index offline');
         return [new Document({ pageContent: `about ${query}` })];
       }
