@@ -22,7 +22,7 @@ function loadedByRequire(): boolean {
   return args.some((arg, i) => {
     const value = arg.startsWith('--require=') ? arg.slice('--require='.length) : undefined;
     const next = arg === '--require' || arg === '-r' ? args[i + 1] : value;
-    return next !== undefined && next.includes('instrumentation/register');
+    return next?.includes('instrumentation/register') === true;
   });
 }
 
