@@ -4,40 +4,41 @@
  * `node --import @agentrace/instrumentation/register`.
  */
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { OpenAIInstrumentation } from '@agentrace/instrumentation';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import OpenAI from 'openai';
-import { VERSION as OPENAI_VERSION } from 'openai/version';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
-import { createTestTelemetry, type TestTelemetry } from './helpers/otel.js';
+import { createTestTelemetry } from './helpers/otel.js';
 import { OPENAI_RATE_LIMIT } from './helpers/provider-errors.js';
 import { OPENAI_CHAT_CACHED, OPENAI_RESPONSE } from './helpers/responses.js';
 import { OPENAI_CHAT_STREAM, OPENAI_CHAT_STREAM_NO_USAGE } from './helpers/stream-usage-events.js';
 
 const MESSAGES = [{ role: 'user' as const, content: 'Describe the photo.' }];
 
-let otel: TestTelemetry;
+// The CommonJS build through Node's require, so the instrumentation's require hook patches it on load.
+const otel = createTestTelemetry();
+const instrumentation = new OpenAIInstrumentation();
+const unregister = registerInstrumentations({
+  instrumentations: [instrumentation],
+  tracerProvider: otel.tracerProvider,
+  meterProvider: otel.meterProvider,
+});
+const OpenAI = createRequire(import.meta.url)('openai') as typeof import('openai').default;
 let provider: FakeProvider;
-let client: OpenAI;
-let instrumentation: OpenAIInstrumentation;
+let client: InstanceType<typeof OpenAI>;
 
 beforeAll(async () => {
   provider = await startFakeProvider();
-  otel = createTestTelemetry();
-  instrumentation = new OpenAIInstrumentation({ enabled: false });
-  instrumentation.setTracerProvider(otel.tracerProvider);
-  // vitest loads `openai` outside the module hooks: apply the definition's patch to the module the test uses,
-  // as the hooks would on load.
-  for (const def of instrumentation.getModuleDefinitions())
-    def.patch?.({ OpenAI, default: OpenAI }, OPENAI_VERSION);
   client = new OpenAI({ apiKey: 'test', baseURL: `${provider.url}/v1`, maxRetries: 0 });
 });
 
 afterAll(async () => {
-  for (const def of instrumentation.getModuleDefinitions()) def.unpatch?.({ OpenAI, default: OpenAI });
+  unregister();
   await provider.close();
+  await otel.shutdown();
 });
 
 beforeEach(() => otel.exporter.reset());
@@ -178,7 +179,8 @@ describe('OpenAIInstrumentation', () => {
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     const [span] = otel.spans();
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
-    expect(span!.attributes['error.type']).toBe('429');
+    // The anthropic and Gemini paths' rule: error.type is core's failure scenario.
+    expect(span!.attributes['error.type']).toBe('rate_limit');
     expect(span!.attributes['agent.failure_class']).toBeDefined();
   });
 

@@ -25,6 +25,15 @@ export const ATTR_GEN_AI_REQUEST_TOP_P = 'gen_ai.request.top_p';
 export const ATTR_GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream';
 export const ATTR_GEN_AI_REQUEST_TOP_K = 'gen_ai.request.top_k';
 export const ATTR_GEN_AI_REQUEST_STOP_SEQUENCES = 'gen_ai.request.stop_sequences';
+export const ATTR_GEN_AI_REQUEST_SEED = 'gen_ai.request.seed';
+export const ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY = 'gen_ai.request.frequency_penalty';
+export const ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY = 'gen_ai.request.presence_penalty';
+/** How many candidate completions were asked for (set only when not 1). */
+export const ATTR_GEN_AI_REQUEST_CHOICE_COUNT = 'gen_ai.request.choice.count';
+/** The encoding formats an embeddings request asked for, when it named one (`float`, `base64`). */
+export const ATTR_GEN_AI_REQUEST_ENCODING_FORMATS = 'gen_ai.request.encoding_formats';
+/** The output modality the request asked for (its response format), not the format of what came back. */
+export const ATTR_GEN_AI_OUTPUT_TYPE = 'gen_ai.output.type';
 export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
 export const ATTR_GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
 export const ATTR_GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
@@ -59,6 +68,11 @@ export const GEN_AI_OPERATION_NAME_VALUE_CHAT = 'chat';
 export const GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT = 'invoke_agent';
 export const GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW = 'invoke_workflow';
 export const GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL = 'execute_tool';
+export const GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS = 'embeddings';
+export const GEN_AI_OUTPUT_TYPE_VALUE_TEXT = 'text';
+export const GEN_AI_OUTPUT_TYPE_VALUE_JSON = 'json';
+export const GEN_AI_OUTPUT_TYPE_VALUE_IMAGE = 'image';
+export const GEN_AI_OUTPUT_TYPE_VALUE_SPEECH = 'speech';
 export const GEN_AI_TOKEN_TYPE_VALUE_INPUT = 'input';
 export const GEN_AI_TOKEN_TYPE_VALUE_OUTPUT = 'output';
 export const GEN_AI_TOOL_TYPE_VALUE_FUNCTION = 'function';

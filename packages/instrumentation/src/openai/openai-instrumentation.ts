@@ -4,28 +4,37 @@ import {
   InstrumentationBase,
   type InstrumentationConfig,
   InstrumentationNodeModuleDefinition,
+  isWrapped,
 } from '@opentelemetry/instrumentation';
+import {
+  type ClientInstrumentationOptions,
+  type ResolvedClientOptions,
+  resolveClientOptions,
+} from '../clients/client-call.js';
+import { satisfiesMajorRange } from '../clients/version-range.js';
 import { INSTRUMENTATION_PACKAGE_NAME } from '../package-name.js';
-import { OpenAIOperation, patchMethod, unpatchMethod, wrapCreate } from './patch-openai.js';
+import { type ClientMethod, type OpenAITracing, wrapCreate } from './patch-openai.js';
+import { OpenAIOperation } from './request-attributes.js';
 
-/** The `openai` versions the OpenAI instrumentation supports. */
+/** The `openai` versions {@link OpenAIInstrumentation} patches (tested at both ends). */
 export const OPENAI_SUPPORTED_VERSIONS = '>=4.0.0 <8';
 
-/** Configuration of {@link OpenAIInstrumentation}: the usual `enabled`. */
-export interface OpenAIInstrumentationConfig extends InstrumentationConfig {}
+/** Configuration of {@link OpenAIInstrumentation}. */
+export interface OpenAIInstrumentationConfig extends InstrumentationConfig, ClientInstrumentationOptions {}
 
 interface ResourceClass {
-  prototype?: object;
+  prototype?: Record<string, unknown>;
 }
 interface OpenAIClass {
   Chat?: { Completions?: ResourceClass };
+  Beta?: { Chat?: { Completions?: ResourceClass } };
   Responses?: ResourceClass;
   Embeddings?: ResourceClass;
 }
 
-// [resource, method, operation] triples patched on the resource classes' prototypes, reached through the
-// client class's static members (the same in every build, CJS and ESM, 4.x to 7.x).
-function targets(exports: unknown): [object | undefined, string, OpenAIOperation][] {
+// [prototype, method, operation] triples, reached through the client class's static members (the same in
+// every build, CJS and ESM, 4.x to 7.x).
+function targets(exports: unknown): [Record<string, unknown> | undefined, string, OpenAIOperation][] {
   const e = exports as { OpenAI?: OpenAIClass; default?: OpenAIClass } | undefined;
   const cls = (e?.OpenAI ?? e?.default ?? e) as OpenAIClass | undefined;
   return [
@@ -37,9 +46,10 @@ function targets(exports: unknown): [object | undefined, string, OpenAIOperation
 
 /**
  * OpenTelemetry instrumentation of the official `openai` client (4.x to 7.x): one `chat {model}` (or
- * `embeddings {model}`) CLIENT span per `chat.completions.create`, `responses.create` and `embeddings.create`
- * call, plain or streamed, with usage and USD cost read by core's adapters. A call made inside another
- * recorded model call (an agentrace turn, another instrumentation of ours) is left to that one.
+ * `embeddings {model}`) CLIENT span per `chat.completions.create`, `responses.create`
+ * and `embeddings.create` call, plain or streamed, with usage and USD cost read by core's adapters and the
+ * GenAI metrics a `runTurn` turn records. A call made inside another recorded model call (an agentrace turn,
+ * another instrumentation of ours) is left to that one.
  *
  * @example
  * ```ts
@@ -53,27 +63,67 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     super(`${INSTRUMENTATION_PACKAGE_NAME}/openai`, VERSION, config);
   }
 
+  /** What the patched client asks of this instrumentation, read at each call. */
+  get #tracing(): OpenAITracing {
+    const self = this;
+    return {
+      get tracer() {
+        return self.tracer;
+      },
+      get meter() {
+        return self.meter;
+      },
+      get enabled() {
+        return self.isEnabled();
+      },
+      get options(): ResolvedClientOptions {
+        return resolveClientOptions(self.getConfig());
+      },
+    };
+  }
+
   protected init(): InstrumentationNodeModuleDefinition[] {
-    const tracer = () => this.tracer;
+    // Every version reaches the hook; an unsupported one is left as it is, with one warning.
     return [
       new InstrumentationNodeModuleDefinition(
         'openai',
-        [OPENAI_SUPPORTED_VERSIONS],
+        ['*'],
         (exports: unknown, version?: string) => {
-          let patched = 0;
-          for (const [proto, method, op] of targets(exports)) {
-            if (!proto) continue;
-            patchMethod(proto, method, (original) => wrapCreate(original, op, tracer));
-            patched++;
+          if (version !== undefined && !satisfiesMajorRange(version, OPENAI_SUPPORTED_VERSIONS)) {
+            warnUnsupported(version);
+            return exports;
           }
-          if (patched === 0)
-            diag.warn(`agentrace: openai ${version ?? '?'} has no resource it can patch; left as is`);
+          this.#patch(exports, version);
           return exports;
         },
         (exports: unknown) => {
-          for (const [proto, method] of targets(exports)) unpatchMethod(proto, method);
+          for (const [proto, method] of targets(exports)) {
+            if (proto && isWrapped(proto[method])) this._unwrap(proto, method);
+          }
         },
       ),
     ];
   }
+
+  #patch(exports: unknown, version: string | undefined): void {
+    const tracing = this.#tracing;
+    let patched = 0;
+    for (const [proto, method, op] of targets(exports)) {
+      if (!proto || typeof proto[method] !== 'function') continue;
+      patched++;
+      if (isWrapped(proto[method])) continue;
+      this._wrap(proto, method, (original) => wrapCreate(tracing, original as ClientMethod, op));
+    }
+    if (patched === 0)
+      diag.warn(`agentrace: openai ${version ?? '?'} has no resource it can patch; left as is`);
+  }
+}
+
+let warned = false;
+function warnUnsupported(version: string): void {
+  if (warned) return;
+  warned = true;
+  diag.warn(
+    `agentrace: openai ${version} is outside the supported range ${OPENAI_SUPPORTED_VERSIONS}; left unpatched`,
+  );
 }

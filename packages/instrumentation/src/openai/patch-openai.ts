@@ -1,238 +1,245 @@
 import {
-  classifyError,
-  createStreamAccumulator,
   detectResponse,
-  failureClassFor,
   openAIChatUsage,
+  ProviderName,
   type ResponseFacts,
+  ResponseShape,
   semconv as sc,
 } from '@agentrace/core';
-import { type Attributes, context, type Tracer } from '@opentelemetry/api';
+import { context, type Meter, type Tracer } from '@opentelemetry/api';
 import {
-  isModelCallActive,
-  type ModelCall,
-  type ModelUsage,
-  startModelCall,
-} from '../frameworks/model-call.js';
-import { openAIRequestAttributes, serverAttributes } from './request-attributes.js';
+  endFromFacts,
+  failCall,
+  guarded,
+  observeStream,
+  type ResolvedClientOptions,
+  serverAttributes,
+} from '../clients/client-call.js';
+import { activeModelCall, type ModelCall, startModelCall } from '../frameworks/model-call.js';
+import { OpenAIOperation, openAIRequestAttributes } from './request-attributes.js';
 
-/** Which API a patched method calls: it decides the operation name and how the response is read. */
-export const OpenAIOperation = {
-  CHAT: 'chat',
-  EMBEDDINGS: 'embeddings',
-} as const;
-export type OpenAIOperation = (typeof OpenAIOperation)[keyof typeof OpenAIOperation];
-
-const PATCHED = Symbol.for('agentrace.openai.patched');
-const ORIGINAL = Symbol.for('agentrace.openai.original');
-const MAX_MESSAGE = 256;
-
-type Create = (this: unknown, body: unknown, options?: unknown) => unknown;
-
-interface ApiPromiseLike {
-  then: PromiseLike<unknown>['then'];
-  asResponse?: () => PromiseLike<unknown>;
-  _thenUnwrap?: (transform: (data: unknown, props?: unknown) => unknown) => unknown;
+/** What the wrappers need of the instrumentation that installed them, read at each call. @internal */
+export interface OpenAITracing {
+  readonly tracer: Tracer;
+  readonly meter: Meter;
+  readonly enabled: boolean;
+  readonly options: ResolvedClientOptions;
 }
 
-function usageOf(facts: ResponseFacts | undefined): ModelUsage | undefined {
-  if (!facts) return undefined;
-  const u = facts.usage;
-  return {
-    inputTokens: u.inputTokens,
-    outputTokens: u.outputTokens,
-    cacheReadTokens: u.cacheReadTokens,
-    cacheWriteTokens: u.cacheWriteTokens,
-    ...(facts.reasoningTokens !== undefined && { reasoningTokens: facts.reasoningTokens }),
+/** A method of the client, as the wrappers see it. @internal */
+export type ClientMethod = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * One call as the wrapper sees it: the request body the app passed and how it is answered. The response
+ * side ({@link respond}) is the one place both bodies are in hand.
+ */
+interface CallRequest {
+  readonly op: OpenAIOperation;
+  readonly params: Record<string, unknown>;
+  readonly streamed: boolean;
+}
+
+// The client's `APIPromise` (4.x to 7.x): a Promise whose body is parsed only when something asks for it.
+interface APIPromiseLike {
+  responsePromise?: unknown;
+  _thenUnwrap?: (transform: (data: unknown, props?: unknown) => unknown) => APIPromiseLike;
+  parse?: () => Promise<unknown>;
+  asResponse?: () => Promise<unknown>;
+}
+
+function baseURLOf(resource: unknown): unknown {
+  // `_client` from 4.x's later releases on; `client` in the first 4.x releases.
+  const r = resource as { _client?: { baseURL?: unknown }; client?: { baseURL?: unknown } } | undefined;
+  return (r?._client ?? r?.client)?.baseURL;
+}
+
+/**
+ * Wraps a `create` (or `parse`) method of a resource: one `chat {model}` / `embeddings {model}` CLIENT span
+ * per call, the app's return value kept as the client made it (an `APIPromise`). A call made inside another
+ * recorded model call (an agentrace turn, `parse` calling `create`) is left to that one. @internal
+ */
+export function wrapCreate(
+  tracing: OpenAITracing,
+  original: ClientMethod,
+  op: OpenAIOperation,
+): ClientMethod {
+  return function create(this: unknown, ...args: unknown[]) {
+    const parent = context.active();
+    if (!tracing.enabled || activeModelCall(parent)) return original.apply(this, args);
+    const body = args[0];
+    const params = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const request: CallRequest = { op, params, streamed: params.stream === true };
+    const options = tracing.options;
+    let call: ModelCall | undefined;
+    const startedAt = performance.now();
+    guarded('openai start', () => {
+      const model = typeof params.model === 'string' ? params.model : undefined;
+      call = startModelCall({
+        tracer: tracing.tracer,
+        meter: tracing.meter,
+        parent,
+        provider: ProviderName.OPENAI,
+        operation: op,
+        ...(model !== undefined && { model }),
+        attributes: { ...openAIRequestAttributes(op, params), ...serverAttributes(baseURLOf(this)) },
+      });
+    });
+    if (!call) return original.apply(this, args);
+    const started = call;
+    let result: unknown;
+    try {
+      result = context.with(started.context, () => original.apply(this, args));
+    } catch (err) {
+      guarded('openai failure', () => failCall(started, err, options.maxLength));
+      throw err;
+    }
+    let returned = result;
+    guarded('openai result', () => {
+      returned = observeResult(result, started, startedAt, request, options);
+    });
+    return returned;
   };
 }
 
-function endWith(call: ModelCall, facts: ResponseFacts | undefined): void {
-  const usage = usageOf(facts);
-  call.end({
-    ...(facts?.responseModel !== undefined && { responseModel: facts.responseModel }),
-    ...(facts?.responseId !== undefined && { responseId: facts.responseId }),
-    ...(facts?.finishReasons !== undefined && { finishReasons: [...facts.finishReasons] }),
-    ...(usage && { usage }),
+/**
+ * Observes the client's `APIPromise` without reading anything the app did not ask for. The response is seen
+ * through `_thenUnwrap` (the client's own way to transform its result: the returned promise keeps
+ * `.withResponse()`, `.asResponse()` and its class, and a helper that unwraps it again still passes through
+ * here); failures through the promise's own `parse`; a raw `asResponse()` read, which leaves the body to the
+ * app, ends the span without usage. Nothing of this settling within `abandonAfterMs` ends the span as it is.
+ */
+function observeResult(
+  result: unknown,
+  call: ModelCall,
+  startedAt: number,
+  request: CallRequest,
+  options: ResolvedClientOptions,
+): unknown {
+  const promise = result as APIPromiseLike | undefined;
+  if (typeof promise?._thenUnwrap !== 'function') {
+    call.end({});
+    return result;
+  }
+  let settled = false;
+  const settle = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(timer);
+    return true;
+  };
+  const timer = setTimeout(() => {
+    if (settle()) guarded('openai abandoned', () => call.end({}));
+  }, options.abandonAfterMs);
+  timer.unref?.();
+  const fail = (err: unknown) => {
+    if (settle()) guarded('openai failure', () => failCall(call, err, options.maxLength));
+  };
+  const unwrapped = promise._thenUnwrap((data: unknown) => {
+    if (settle()) guarded('openai response', () => respond(call, startedAt, request, data, options));
+    return data;
   });
+  let parsing = false;
+  const parse = unwrapped.parse;
+  if (typeof parse === 'function') {
+    Object.defineProperty(unwrapped, 'parse', {
+      configurable: true,
+      writable: true,
+      value: function parseObserved(this: unknown) {
+        const parsed = parse.call(this);
+        if (!parsing) {
+          parsing = true;
+          // Only observes: the app's own handlers on this promise decide what an unhandled failure is.
+          parsed.then(undefined, fail);
+        }
+        return parsed;
+      },
+    });
+  }
+  const asResponse = unwrapped.asResponse;
+  if (typeof asResponse === 'function') {
+    Object.defineProperty(unwrapped, 'asResponse', {
+      configurable: true,
+      writable: true,
+      value: function asResponseObserved(this: unknown) {
+        const response = asResponse.call(this);
+        response.then(() => {
+          // `.withResponse()` parses too: then the parsed body ends the span, with its usage.
+          if (!parsing && settle()) guarded('openai raw response', () => call.end({}));
+        }, fail);
+        return response;
+      },
+    });
+  }
+  return unwrapped;
 }
 
-// Never throws: a response of an unexpected shape is returned to the app untouched and the span says so.
-function readFacts(op: OpenAIOperation, body: unknown, call: ModelCall): ResponseFacts | undefined {
+/** The call's response arrived (a body, or a stream still to be read). */
+function respond(
+  call: ModelCall,
+  startedAt: number,
+  request: CallRequest,
+  data: unknown,
+  options: ResolvedClientOptions,
+): void {
+  if (request.streamed && typeof data === 'object' && data !== null) {
+    observeClientStream(data, call, startedAt, options);
+    return;
+  }
+  call.end(endFromFacts(readFacts(call, request.op, data)));
+}
+
+/**
+ * The client's `Stream` keeps its events behind an own `iterator` function from 4.x's later releases on:
+ * `for await`, `tee()` and `toReadableStream()` all start there, so that is what is observed (each of them
+ * reads the events once). The first 4.x releases have only `[Symbol.asyncIterator]`, observed in place.
+ */
+function observeClientStream(
+  stream: object,
+  call: ModelCall,
+  startedAt: number,
+  options: ResolvedClientOptions,
+): void {
+  const s = stream as { iterator?: unknown; controller?: unknown };
+  const source = s.iterator;
+  if (!Object.hasOwn(s, 'iterator') || typeof source !== 'function') {
+    observeStream(stream, call, startedAt, options, ProviderName.OPENAI);
+    return;
+  }
+  const events = {
+    controller: s.controller,
+    [Symbol.asyncIterator]: () => (source as () => AsyncIterator<unknown>).call(stream),
+  };
+  observeStream(events, call, startedAt, options, ProviderName.OPENAI);
+  s.iterator = () => events[Symbol.asyncIterator]();
+}
+
+/**
+ * The response facts of a body, through core's readers. Never throws: a body of an unexpected shape reaches
+ * the app untouched and the span says what could not be read.
+ */
+function readFacts(call: ModelCall, op: OpenAIOperation, data: unknown): ResponseFacts | undefined {
   try {
-    if (op === OpenAIOperation.EMBEDDINGS) {
-      const b = body as { usage?: unknown; model?: unknown };
-      if (typeof b?.usage !== 'object' || b.usage === null) return undefined;
-      const facts = openAIChatUsage(b.usage as Parameters<typeof openAIChatUsage>[0]);
-      return {
-        shape: 'openai.chat_completion',
-        ...facts,
-        ...(typeof b.model === 'string' && { responseModel: b.model }),
-      } as ResponseFacts;
-    }
-    return detectResponse(body);
+    const facts = op === OpenAIOperation.EMBEDDINGS ? embeddingFacts(data) : detectResponse(data);
+    if (!facts) undetected(call, 'no usage in the response');
+    return facts;
   } catch (err) {
-    call.span.setAttribute('agentrace.usage.unreadable', err instanceof Error ? err.message : String(err));
+    undetected(call, err instanceof Error ? err.message : String(err));
     return undefined;
   }
 }
 
-function failCall(call: ModelCall, err: unknown): void {
-  try {
-    const scenario = classifyError(err);
-    call.span.setAttribute(sc.ATTR_AGENT_FAILURE_CLASS, failureClassFor(scenario));
-    const status = (err as { status?: unknown })?.status;
-    const errorType = typeof status === 'number' ? String(status) : scenario;
-    call.fail(err instanceof Error ? err.message : String(err), errorType, MAX_MESSAGE);
-  } catch {
-    call.fail('error', '_OTHER', MAX_MESSAGE);
-  }
-}
-
-function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function'
-  );
-}
-
-// The stream object stays the client's own (its `controller`, `toReadableStream()`, `tee()`): only its async
-// iterator is observed, so the span ends when the consumer finishes, breaks out or the stream throws.
-function observeStream(
-  stream: AsyncIterable<unknown>,
-  call: ModelCall,
-  startedAt: number,
-): AsyncIterable<unknown> {
-  const acc = createStreamAccumulator({ provider: 'openai' });
-  const original = stream[Symbol.asyncIterator].bind(stream);
-  let first = true;
-  const finish = () => {
-    let facts: ResponseFacts | undefined;
-    try {
-      facts = acc.facts();
-    } catch (err) {
-      call.span.setAttribute('agentrace.usage.unreadable', err instanceof Error ? err.message : String(err));
-    }
-    endWith(call, facts);
+function embeddingFacts(data: unknown): ResponseFacts | undefined {
+  const body = data as { usage?: unknown; model?: unknown } | undefined;
+  if (typeof body?.usage !== 'object' || body.usage === null) return undefined;
+  // An embeddings response bills `prompt_tokens` as Chat Completions does.
+  return {
+    shape: ResponseShape.OPENAI_CHAT_COMPLETION,
+    provider: ProviderName.OPENAI,
+    ...openAIChatUsage(body.usage as Parameters<typeof openAIChatUsage>[0]),
+    ...(typeof body.model === 'string' && { responseModel: body.model }),
   };
-  Object.defineProperty(stream, Symbol.asyncIterator, {
-    configurable: true,
-    writable: true,
-    value() {
-      const it = original();
-      return {
-        async next(...args: [] | [unknown]) {
-          try {
-            const r = await it.next(...args);
-            if (r.done) finish();
-            else {
-              if (first) {
-                first = false;
-                call.span.setAttribute(
-                  sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
-                  (Date.now() - startedAt) / 1000,
-                );
-              }
-              acc.add(r.value);
-            }
-            return r;
-          } catch (err) {
-            failCall(call, err);
-            throw err;
-          }
-        },
-        async return(value?: unknown) {
-          finish();
-          return it.return ? it.return(value) : { done: true as const, value };
-        },
-        async throw(err?: unknown) {
-          failCall(call, err);
-          if (it.throw) return it.throw(err);
-          throw err;
-        },
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-      };
-    },
-  });
-  return stream;
 }
 
-/** Wraps one `create` method: one CLIENT span per call, the app's return value kept (an `APIPromise`). */
-export function wrapCreate(original: Create, op: OpenAIOperation, tracer: () => Tracer): Create {
-  const wrapped: Create = function (this: unknown, body, options) {
-    const parent = context.active();
-    if (isModelCallActive(parent)) return original.call(this, body, options);
-    let call: ModelCall;
-    let startedAt: number;
-    try {
-      const b = (body ?? {}) as { model?: unknown };
-      const client = (this as { _client?: { baseURL?: unknown } })?._client;
-      const attributes: Attributes = {
-        ...openAIRequestAttributes(body),
-        ...serverAttributes(client?.baseURL),
-      };
-      call = startModelCall({
-        tracer: tracer(),
-        parent,
-        provider: 'openai',
-        operation: op,
-        ...(typeof b.model === 'string' && { model: b.model }),
-        attributes,
-      });
-      startedAt = Date.now();
-    } catch {
-      return original.call(this, body, options);
-    }
-    const result = context.with(call.context, () => original.call(this, body, options)) as ApiPromiseLike;
-    const onValue = (value: unknown): unknown => {
-      try {
-        if ((body as { stream?: unknown })?.stream === true && isAsyncIterable(value)) {
-          return observeStream(value, call, startedAt);
-        }
-        endWith(call, readFacts(op, value, call));
-      } catch {
-        // the app's value is returned whatever happened in here
-      }
-      return value;
-    };
-    const onError = (err: unknown): never => {
-      failCall(call, err);
-      throw err;
-    };
-    if (result && typeof result._thenUnwrap === 'function') {
-      // `_thenUnwrap` keeps the client's APIPromise (`.withResponse()`, `.asResponse()`) around the value.
-      const unwrapped = result._thenUnwrap((data) => onValue(data)) as ApiPromiseLike;
-      // Errors reach the app through the promise it awaits; this only observes them. `asResponse()` waits for
-      // the HTTP response without reading its body (a second parse would find it consumed).
-      result.asResponse?.().then(undefined, (err: unknown) => failCall(call, err));
-      return unwrapped;
-    }
-    if (result && typeof result.then === 'function') return result.then(onValue, onError);
-    return onValue(result);
-  };
-  Object.defineProperty(wrapped, ORIGINAL, { value: original });
-  Object.defineProperty(wrapped, PATCHED, { value: true });
-  return wrapped;
-}
-
-/** Patches `proto[method]` once; patching twice is harmless. */
-export function patchMethod(
-  proto: object | undefined,
-  method: string,
-  wrap: (original: Create) => Create,
-): void {
-  const p = proto as Record<string, unknown> | undefined;
-  const current = p?.[method];
-  if (typeof current !== 'function' || (current as unknown as Record<symbol, unknown>)[PATCHED]) return;
-  (p as Record<string, unknown>)[method] = wrap(current as Create);
-}
-
-/** Restores `proto[method]` to what it was before {@link patchMethod}. */
-export function unpatchMethod(proto: object | undefined, method: string): void {
-  const p = proto as Record<string, unknown> | undefined;
-  const current = p?.[method] as (Record<symbol, unknown> & Create) | undefined;
-  if (current?.[PATCHED]) (p as Record<string, unknown>)[method] = current[ORIGINAL];
+function undetected(call: ModelCall, message: string): void {
+  call.span.addEvent(sc.EVENT_AGENTRACE_USAGE_UNDETECTED, { 'exception.message': message });
 }

@@ -1,56 +1,59 @@
 import { semconv as sc } from '@agentrace/core';
 import type { Attributes } from '@opentelemetry/api';
-import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
+import { requestAttributes } from '../clients/client-call.js';
 
-// Request parameters core's semconv module does not carry yet (they are only set by this instrumentation).
-const ATTR_GEN_AI_REQUEST_SEED = 'gen_ai.request.seed';
-const ATTR_GEN_AI_REQUEST_STOP_SEQUENCES = 'gen_ai.request.stop_sequences';
-const ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY = 'gen_ai.request.frequency_penalty';
-const ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY = 'gen_ai.request.presence_penalty';
-const ATTR_GEN_AI_REQUEST_CHOICE_COUNT = 'gen_ai.request.choice.count';
+/** Which API a patched method calls: it decides the operation name and how the response is read. */
+export const OpenAIOperation = {
+  CHAT: sc.GEN_AI_OPERATION_NAME_VALUE_CHAT,
+  EMBEDDINGS: sc.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS,
+} as const;
+/** An {@link OpenAIOperation} value. */
+export type OpenAIOperation = (typeof OpenAIOperation)[keyof typeof OpenAIOperation];
 
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+// Chat Completions and Responses parameters, by the attribute each goes to. Where two name the same limit,
+// the later key wins: `max_completion_tokens` replaced `max_tokens`, `max_output_tokens` is the Responses one.
+const CHAT_PARAMS: Readonly<Record<string, string>> = {
+  max_tokens: sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+  max_completion_tokens: sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+  max_output_tokens: sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+  temperature: sc.ATTR_GEN_AI_REQUEST_TEMPERATURE,
+  top_p: sc.ATTR_GEN_AI_REQUEST_TOP_P,
+  seed: sc.ATTR_GEN_AI_REQUEST_SEED,
+  frequency_penalty: sc.ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY,
+  presence_penalty: sc.ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY,
+  stop: sc.ATTR_GEN_AI_REQUEST_STOP_SEQUENCES,
+};
+
+const EMBEDDINGS_PARAMS: Readonly<Record<string, string>> = {
+  encoding_format: sc.ATTR_GEN_AI_REQUEST_ENCODING_FORMATS,
+};
+
+function record(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
 }
 
-/** The `gen_ai.request.*` attributes of an OpenAI request body (Chat Completions, Responses or Embeddings). */
-export function openAIRequestAttributes(body: unknown): Attributes {
-  const out: Attributes = {};
-  if (typeof body !== 'object' || body === null) return out;
-  const b = body as Record<string, unknown>;
-  const maxTokens = num(b.max_completion_tokens) ?? num(b.max_tokens) ?? num(b.max_output_tokens);
-  if (maxTokens !== undefined) out[sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
-  const temperature = num(b.temperature);
-  if (temperature !== undefined) out[sc.ATTR_GEN_AI_REQUEST_TEMPERATURE] = temperature;
-  const topP = num(b.top_p);
-  if (topP !== undefined) out[sc.ATTR_GEN_AI_REQUEST_TOP_P] = topP;
-  const seed = num(b.seed);
-  if (seed !== undefined) out[ATTR_GEN_AI_REQUEST_SEED] = seed;
-  const fp = num(b.frequency_penalty);
-  if (fp !== undefined) out[ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY] = fp;
-  const pp = num(b.presence_penalty);
-  if (pp !== undefined) out[ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY] = pp;
-  const n = num(b.n);
-  if (n !== undefined && n !== 1) out[ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = n;
-  if (typeof b.stop === 'string') out[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [b.stop];
-  else if (Array.isArray(b.stop)) {
-    const stops = b.stop.filter((s): s is string => typeof s === 'string');
-    if (stops.length) out[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stops;
-  }
-  if (b.stream === true) out[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
+/**
+ * `gen_ai.output.type` of what the request asks for: Chat Completions' `response_format.type` or the
+ * Responses API's `text.format.type` (`json_schema` / `json_object` → `json`, `text` → `text`), and `speech`
+ * when Chat Completions asks for audio. Unset when the request names no output format.
+ */
+function outputType(params: Record<string, unknown>): string | undefined {
+  const modalities = params.modalities;
+  if (Array.isArray(modalities) && modalities.includes('audio')) return sc.GEN_AI_OUTPUT_TYPE_VALUE_SPEECH;
+  const format = record(params.response_format)?.type ?? record(record(params.text)?.format)?.type;
+  if (format === 'json_schema' || format === 'json_object') return sc.GEN_AI_OUTPUT_TYPE_VALUE_JSON;
+  if (format === 'text') return sc.GEN_AI_OUTPUT_TYPE_VALUE_TEXT;
+  return undefined;
+}
+
+/** The `gen_ai.request.*` (and `gen_ai.output.type`) attributes of an OpenAI request body. */
+export function openAIRequestAttributes(op: OpenAIOperation, params: Record<string, unknown>): Attributes {
+  if (op === OpenAIOperation.EMBEDDINGS) return requestAttributes(params, EMBEDDINGS_PARAMS);
+  const out = requestAttributes(params, CHAT_PARAMS);
+  const n = params.n;
+  if (typeof n === 'number' && Number.isInteger(n) && n !== 1) out[sc.ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = n;
+  const type = outputType(params);
+  if (type !== undefined) out[sc.ATTR_GEN_AI_OUTPUT_TYPE] = type;
+  if (params.stream === true) out[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
   return out;
-}
-
-/** `server.address` / `server.port` of the client's `baseURL` (the port only when it is not the scheme's default). */
-export function serverAttributes(baseURL: unknown): Attributes {
-  if (typeof baseURL !== 'string') return {};
-  try {
-    const url = new URL(baseURL);
-    const out: Attributes = { [ATTR_SERVER_ADDRESS]: url.hostname };
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    out[ATTR_SERVER_PORT] = port;
-    return out;
-  } catch {
-    return {};
-  }
 }
