@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { OpenAIInstrumentation } from '@agentrace/instrumentation';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { isWrapped, registerInstrumentations } from '@opentelemetry/instrumentation';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
 import { createTestTelemetry } from './helpers/otel.js';
@@ -182,6 +182,57 @@ describe('OpenAIInstrumentation', () => {
     // The anthropic and Gemini paths' rule: error.type is core's failure scenario.
     expect(span!.attributes['error.type']).toBe('rate_limit');
     expect(span!.attributes['agent.failure_class']).toBeDefined();
+  });
+
+  it('chat.completions.parse: one chat span (its inner create adds none), usage, cost, gen_ai.output.type', async () => {
+    const durationCount = async () =>
+      (await otel.metric<{ count: number }>('gen_ai.client.operation.duration'))?.points.reduce(
+        (n, p) => n + p.value.count,
+        0,
+      ) ?? 0;
+    const before = await durationCount();
+    const answer = { scene: 'boardwalk', sky: 'blue' };
+    provider.enqueue({
+      json: {
+        ...OPENAI_CHAT_CACHED,
+        choices: [
+          {
+            ...OPENAI_CHAT_CACHED.choices[0],
+            message: { role: 'assistant', content: JSON.stringify(answer), refusal: null },
+          },
+        ],
+      },
+    });
+    const completion = await client.chat.completions.parse({
+      model: 'gpt-4o',
+      messages: MESSAGES,
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'photo',
+          strict: true,
+          schema: {
+            type: 'object',
+            properties: { scene: { type: 'string' }, sky: { type: 'string' } },
+            required: ['scene', 'sky'],
+            additionalProperties: false,
+          },
+        },
+      },
+    });
+    expect(completion.choices[0]?.message.parsed).toEqual(answer);
+    // parse is patched itself (the span is there whatever parse calls inside), and its create stays silent.
+    expect(isWrapped(OpenAI.Chat.Completions.prototype.parse)).toBe(true);
+    expect(otel.spans().map((s) => s.name)).toEqual(['chat gpt-4o']);
+    const [span] = otel.spans();
+    expect(span!.attributes).toMatchObject({
+      'gen_ai.output.type': 'json',
+      'gen_ai.response.id': OPENAI_CHAT_CACHED.id,
+      'gen_ai.usage.input_tokens': 2006,
+      'gen_ai.usage.output_tokens': 300,
+    });
+    expect(span!.attributes['agentrace.usage.cost']).toBeGreaterThan(0);
+    expect((await durationCount()) - before).toBe(1);
   });
 
   it('a response of an unexpected shape is returned untouched', async () => {

@@ -33,20 +33,24 @@ interface OpenAIClass {
 }
 
 // [prototype, method, operation] triples, reached through the client class's static members (the same in
-// every build, CJS and ESM, 4.x to 7.x).
+// every build, CJS and ESM, 4.x to 7.x). `parse` (`beta.chat.completions.parse` from 4.55, `chat.completions.parse`
+// from 5.x, `responses.parse`) is one span of its own: the `create` it calls inside stays silent.
 function targets(exports: unknown): [Record<string, unknown> | undefined, string, OpenAIOperation][] {
   const e = exports as { OpenAI?: OpenAIClass; default?: OpenAIClass } | undefined;
   const cls = (e?.OpenAI ?? e?.default ?? e) as OpenAIClass | undefined;
   return [
     [cls?.Chat?.Completions?.prototype, 'create', OpenAIOperation.CHAT],
+    [cls?.Chat?.Completions?.prototype, 'parse', OpenAIOperation.CHAT],
+    [cls?.Beta?.Chat?.Completions?.prototype, 'parse', OpenAIOperation.CHAT],
     [cls?.Responses?.prototype, 'create', OpenAIOperation.CHAT],
+    [cls?.Responses?.prototype, 'parse', OpenAIOperation.CHAT],
     [cls?.Embeddings?.prototype, 'create', OpenAIOperation.EMBEDDINGS],
   ];
 }
 
 /**
  * OpenTelemetry instrumentation of the official `openai` client (4.x to 7.x): one `chat {model}` (or
- * `embeddings {model}`) CLIENT span per `chat.completions.create`, `responses.create`
+ * `embeddings {model}`) CLIENT span per `chat.completions.create` / `.parse`, `responses.create` / `.parse`
  * and `embeddings.create` call, plain or streamed, with usage and USD cost read by core's adapters and the
  * GenAI metrics a `runTurn` turn records. A call made inside another recorded model call (an agentrace turn,
  * another instrumentation of ours) is left to that one.
