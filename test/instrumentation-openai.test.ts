@@ -54,6 +54,10 @@ describe('OpenAIInstrumentation', () => {
       top_p: 0.9,
       seed: 7,
       stop: ['\n\n'],
+      frequency_penalty: 0.5,
+      presence_penalty: -0.25,
+      n: 2,
+      response_format: { type: 'text' },
     });
     expect(completion.id).toBe(OPENAI_CHAT_CACHED.id);
     const [span] = otel.spans();
@@ -70,6 +74,10 @@ describe('OpenAIInstrumentation', () => {
       'gen_ai.request.top_p': 0.9,
       'gen_ai.request.seed': 7,
       'gen_ai.request.stop_sequences': ['\n\n'],
+      'gen_ai.request.frequency_penalty': 0.5,
+      'gen_ai.request.presence_penalty': -0.25,
+      'gen_ai.request.choice.count': 2,
+      'gen_ai.output.type': 'text',
       'gen_ai.response.id': OPENAI_CHAT_CACHED.id,
       'gen_ai.response.model': 'gpt-4o-2024-08-06',
       'gen_ai.response.finish_reasons': ['stop'],
@@ -147,11 +155,17 @@ describe('OpenAIInstrumentation', () => {
 
   it('responses.create: a chat span with the Responses usage', async () => {
     provider.enqueue({ json: OPENAI_RESPONSE });
-    const response = await client.responses.create({ model: 'gpt-4.1', input: 'Hi', max_output_tokens: 100 });
+    const response = await client.responses.create({
+      model: 'gpt-4.1',
+      input: 'Hi',
+      max_output_tokens: 100,
+      text: { format: { type: 'json_object' } },
+    });
     expect(response.id).toBe(OPENAI_RESPONSE.id);
     const [span] = otel.spans();
     expect(span!.name).toBe('chat gpt-4.1');
     expect(span!.attributes['gen_ai.request.max_tokens']).toBe(100);
+    expect(span!.attributes['gen_ai.output.type']).toBe('json');
     expect(span!.attributes['gen_ai.response.id']).toBe(OPENAI_RESPONSE.id);
     expect(span!.attributes['gen_ai.usage.input_tokens']).toBe(OPENAI_RESPONSE.usage.input_tokens);
   });
@@ -165,12 +179,18 @@ describe('OpenAIInstrumentation', () => {
         usage: { prompt_tokens: 8, total_tokens: 8 },
       },
     });
-    const res = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hello' });
+    const res = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'hello',
+      encoding_format: 'float',
+    });
     expect(res.data).toHaveLength(1);
     const [span] = otel.spans();
     expect(span!.name).toBe('embeddings text-embedding-3-small');
     expect(span!.attributes['gen_ai.operation.name']).toBe('embeddings');
     expect(span!.attributes['gen_ai.usage.input_tokens']).toBe(8);
+    expect(span!.attributes['gen_ai.request.encoding_formats']).toEqual(['float']);
+    expect(span!.attributes['gen_ai.request.choice.count']).toBeUndefined();
   });
 
   it('a 429: the app gets the client error, the span records error.type and the failure class', async () => {
