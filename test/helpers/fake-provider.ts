@@ -28,6 +28,8 @@ export interface FakeReply {
   readonly json?: unknown;
   /** A server-sent-events body. */
   readonly sse?: FakeStream;
+  /** Answer nothing (not even the headers) until this settles: a provider too slow for the client's timeout. */
+  readonly hold?: Promise<void>;
 }
 
 /** A request the fake provider received. */
@@ -123,20 +125,30 @@ export async function startFakeProvider(): Promise<FakeProvider> {
         res.end(JSON.stringify({ error: { message: 'fake provider: no reply queued', type: 'test_error' } }));
         return;
       }
-      const status = reply.status ?? 200;
-      if (reply.sse) {
-        res.writeHead(status, {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-cache',
-          ...reply.headers,
+      if (reply.hold) {
+        void reply.hold.then(() => {
+          if (!res.destroyed) answer(res, reply);
         });
-        void writeStream(res, reply.sse, streams++);
         return;
       }
-      res.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
-      res.end(JSON.stringify(reply.json ?? {}));
+      answer(res, reply);
     });
   });
+
+  function answer(res: ServerResponse, reply: FakeReply): void {
+    const status = reply.status ?? 200;
+    if (reply.sse) {
+      res.writeHead(status, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        ...reply.headers,
+      });
+      void writeStream(res, reply.sse, streams++);
+      return;
+    }
+    res.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
+    res.end(JSON.stringify(reply.json ?? {}));
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 

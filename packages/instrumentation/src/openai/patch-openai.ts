@@ -105,8 +105,9 @@ export function wrapCreate(
  * Observes the client's `APIPromise` without reading anything the app did not ask for. The response is seen
  * through `_thenUnwrap` (the client's own way to transform its result: the returned promise keeps
  * `.withResponse()`, `.asResponse()` and its class, and a helper that unwraps it again still passes through
- * here); failures through the promise's own `parse`; a raw `asResponse()` read, which leaves the body to the
- * app, ends the span without usage. Nothing of this settling within `abandonAfterMs` ends the span as it is.
+ * here); failures through its response promise and its own `parse`; a raw `asResponse()` read, which leaves
+ * the body to the app, ends the span without usage. A response nobody reads within `abandonAfterMs` of its
+ * arrival ends the span as it is.
  */
 function observeResult(
   result: unknown,
@@ -121,19 +122,28 @@ function observeResult(
     return result;
   }
   let settled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const settle = (): boolean => {
     if (settled) return false;
     settled = true;
     clearTimeout(timer);
     return true;
   };
-  const timer = setTimeout(() => {
-    if (settle()) guarded('openai abandoned', () => call.end({}));
-  }, options.abandonAfterMs);
-  timer.unref?.();
   const fail = (err: unknown) => {
     if (settle()) guarded('openai failure', () => failCall(call, err, options.maxLength));
   };
+  // The abandon clock starts when the response is there and nobody reads it: a call still in flight (a long
+  // reasoning call, a slow provider) is the client's timeout to end, not ours.
+  const startAbandonClock = () => {
+    if (settled) return;
+    timer = setTimeout(() => {
+      if (settle()) guarded('openai abandoned', () => call.end({}));
+    }, options.abandonAfterMs);
+    timer.unref?.();
+  };
+  const responsePromise = promise.responsePromise;
+  if (responsePromise instanceof Promise) responsePromise.then(startAbandonClock, fail);
+  else startAbandonClock();
   const unwrapped = promise._thenUnwrap((data: unknown) => {
     if (settle()) guarded('openai response', () => respond(call, startedAt, request, data, options));
     return data;
@@ -148,7 +158,7 @@ function observeResult(
         const parsed = parse.call(this);
         if (!parsing) {
           parsing = true;
-          // Only observes: the app's own handlers on this promise decide what an unhandled failure is.
+          // A body that cannot be parsed; the app's own handlers on this promise decide what is unhandled.
           parsed.then(undefined, fail);
         }
         return parsed;
