@@ -170,6 +170,16 @@ describe('classifyError: structured facts win over the message', () => {
     expect(classifyError(withProps('rate limit', { name: 'TimeoutError' }))).toBe('llm_timeout');
   });
 
+  it("a client SDK's APIUserAbortError is the same cancelled request, even when its name is Error", () => {
+    class APIUserAbortError extends Error {}
+    expect(new APIUserAbortError('Request was aborted.').name).toBe('Error');
+    expect(classifyError(new APIUserAbortError('Request was aborted.'))).toBe('llm_timeout');
+    expect(classifyError(withProps('Request was aborted.', { name: 'APIUserAbortError' }))).toBe(
+      'llm_timeout',
+    );
+    expect(classifyError(new Error('Request was aborted.'))).toBe('llm_error');
+  });
+
   it('a SyntaxError is memory corruption whatever its message', () => {
     expect(classifyError(new SyntaxError('429 tool error'))).toBe('memory_corruption');
   });

@@ -280,6 +280,14 @@ const SCENARIO_BY_AWS_NAME: ReadonlyMap<string, FailureScenario> = new Map([
   ['InternalServerException', FailureScenario.PROVIDER_FAILURE],
 ]);
 
+function constructorName(node: object): unknown {
+  try {
+    return (node as { constructor?: { name?: unknown } }).constructor?.name;
+  } catch {
+    return undefined;
+  }
+}
+
 function scenarioForName(node: object): FailureScenario | undefined {
   const name = readProp(node, 'name');
   const aws = typeof name === 'string' ? SCENARIO_BY_AWS_NAME.get(name) : undefined;
@@ -287,6 +295,10 @@ function scenarioForName(node: object): FailureScenario | undefined {
   // `AbortSignal.timeout()` aborts with a `TimeoutError` DOMException; an `AbortError` is a cancelled
   // request. A session tells a user's own cancellation apart before it classifies anything.
   if (name === 'TimeoutError' || name === 'AbortError') return FailureScenario.LLM_TIMEOUT;
+  // The OpenAI and Anthropic SDKs' `APIUserAbortError` is the same cancelled request; their early releases
+  // (openai 4.0) leave its `name` at `Error` and give it no cause, so its class tells.
+  if (name === 'APIUserAbortError' || constructorName(node) === 'APIUserAbortError')
+    return FailureScenario.LLM_TIMEOUT;
   // In practice the SyntaxError an agent meets at run time is JSON.parse failing on stored or returned state.
   if (name === 'SyntaxError' || node instanceof SyntaxError) return FailureScenario.MEMORY_CORRUPTION;
   return undefined;
@@ -310,9 +322,10 @@ function scenarioForName(node: object): FailureScenario | undefined {
  * 3. an HTTP status (see {@link httpStatusOf}): 429 → `rate_limit`; 408, 504, 522, 524 → `llm_timeout`;
  *    413 → `context_overflow`; 401, 402, 403, 407 and every 5xx (Anthropic's 529 too) → `provider_failure`;
  *    others decide nothing;
- * 4. the name: `TimeoutError`/`AbortError` → `llm_timeout`, `SyntaxError` → `memory_corruption`, and the
- *    AWS SDK's Bedrock exceptions (`ThrottlingException` → `rate_limit`, `ServiceQuotaExceededException`
- *    → `provider_failure`, `ModelTimeoutException` → `llm_timeout`, …).
+ * 4. the name: `TimeoutError`/`AbortError`/`APIUserAbortError` (name or class) → `llm_timeout`,
+ *    `SyntaxError` → `memory_corruption`, and the AWS SDK's Bedrock exceptions (`ThrottlingException` →
+ *    `rate_limit`, `ServiceQuotaExceededException` → `provider_failure`, `ModelTimeoutException` →
+ *    `llm_timeout`, …).
  *
  * The outermost error with a deciding fact wins, so a wrapper that knows better (say a 429 wrapping a
  * socket error) is believed over what it wraps.
