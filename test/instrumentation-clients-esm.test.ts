@@ -8,8 +8,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
-import { ANTHROPIC_MESSAGE_CACHED, GEMINI_RESPONSE } from './helpers/responses.js';
-import { ANTHROPIC_STREAM, GEMINI_STREAM } from './helpers/stream-usage-events.js';
+import { ANTHROPIC_MESSAGE_CACHED, GEMINI_RESPONSE, OPENAI_CHAT_CACHED } from './helpers/responses.js';
+import {
+  ANTHROPIC_STREAM,
+  GEMINI_STREAM,
+  OPENAI_CHAT_STREAM,
+  OPENAI_RESPONSES_STREAM,
+} from './helpers/stream-usage-events.js';
 
 const CWD = fileURLToPath(new URL('.', import.meta.url));
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
@@ -63,6 +68,37 @@ describe('client instrumentations under node --import (ESM builds)', () => {
       ['chat claude-haiku-4-5', '@agentrace/instrumentation/anthropic'],
     ]);
     expect(spans.map((s) => s.attributes['gen_ai.usage.output_tokens'])).toEqual([120, 15]);
+    expect(spans.every((s) => typeof s.attributes['agentrace.usage.cost'] === 'number')).toBe(true);
+  });
+
+  it('openai: a chat stream, a parse and a Responses stream each one priced span', async () => {
+    const json = { scene: 'boardwalk' };
+    provider.enqueue(
+      { sse: { events: OPENAI_CHAT_STREAM, doneMarker: true } },
+      {
+        json: {
+          ...OPENAI_CHAT_CACHED,
+          choices: [
+            {
+              ...OPENAI_CHAT_CACHED.choices[0],
+              message: { role: 'assistant', content: JSON.stringify(json) },
+            },
+          ],
+        },
+      },
+      { sse: { events: OPENAI_RESPONSES_STREAM, named: true } },
+    );
+    const { code, out, spans } = await runApp('fixtures/clients/openai-app.mjs', provider.url);
+    expect(code).toBe(0);
+    expect(out).toContain(
+      `ANSWER ${OPENAI_CHAT_STREAM.length} ${JSON.stringify(json)} ${OPENAI_RESPONSES_STREAM.length}`,
+    );
+    expect(spans.map((s) => [s.name, s.scope])).toEqual([
+      ['chat gpt-4o', '@agentrace/instrumentation/openai'],
+      ['chat gpt-4o', '@agentrace/instrumentation/openai'],
+      ['chat gpt-4.1', '@agentrace/instrumentation/openai'],
+    ]);
+    expect(spans.map((s) => s.attributes['gen_ai.usage.output_tokens'])).toEqual([7, 300, 4]);
     expect(spans.every((s) => typeof s.attributes['agentrace.usage.cost'] === 'number')).toBe(true);
   });
 

@@ -53,6 +53,10 @@ function baseURLOf(resource: unknown): unknown {
   return (r?._client ?? r?.client)?.baseURL;
 }
 
+// How many patched calls are on the stack right now. `parse` calls `create` synchronously: that inner call is
+// told apart even where no context manager carries the model-call marker (an OTel setup without one).
+let inside = 0;
+
 /**
  * Wraps a `create` (or `parse`) method of a resource: one `chat {model}` / `embeddings {model}` CLIENT span
  * per call, the app's return value kept as the client made it (an `APIPromise`). A call made inside another
@@ -65,7 +69,7 @@ export function wrapCreate(
 ): ClientMethod {
   return function create(this: unknown, ...args: unknown[]) {
     const parent = context.active();
-    if (!tracing.enabled || activeModelCall(parent)) return original.apply(this, args);
+    if (!tracing.enabled || inside > 0 || activeModelCall(parent)) return original.apply(this, args);
     const body = args[0];
     const params = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const request: CallRequest = { op, params, streamed: params.stream === true };
@@ -87,11 +91,14 @@ export function wrapCreate(
     if (!call) return original.apply(this, args);
     const started = call;
     let result: unknown;
+    inside++;
     try {
       result = context.with(started.context, () => original.apply(this, args));
     } catch (err) {
       guarded('openai failure', () => failCall(started, err, options.maxLength));
       throw err;
+    } finally {
+      inside--;
     }
     let returned = result;
     guarded('openai result', () => {
