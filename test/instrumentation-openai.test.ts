@@ -6,8 +6,9 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { AgentSession } from '@agentrace/core';
 import { OpenAIInstrumentation } from '@agentrace/instrumentation';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { DiagLogLevel, diag, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { isWrapped, registerInstrumentations } from '@opentelemetry/instrumentation';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
@@ -255,11 +256,67 @@ describe('OpenAIInstrumentation', () => {
     expect((await durationCount()) - before).toBe(1);
   });
 
+  it('under an agentrace runTurn the turn is the one chat span and the one cost; the client adds neither', async () => {
+    provider.enqueue({ json: OPENAI_CHAT_CACHED });
+    const session = new AgentSession({
+      role: 'planner',
+      phase: 'plan',
+      tracerProvider: otel.tracerProvider,
+      meterProvider: otel.meterProvider,
+    });
+    let turnCost = 0;
+    await session.run(async (s) => {
+      const turn = await s.runTurn(
+        (signal) => client.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES }, { signal }),
+        { model: 'gpt-4o', usage: 'auto' },
+      );
+      turnCost = turn.costUsd;
+    });
+    const chats = otel.spans().filter((span) => span.name.startsWith('chat '));
+    expect(chats).toHaveLength(1);
+    expect(chats[0]?.instrumentationScope.name).not.toBe(instrumentation.instrumentationName);
+    expect(chats[0]?.attributes['gen_ai.usage.output_tokens']).toBe(300);
+    expect(turnCost).toBeGreaterThan(0);
+  });
+
   it('a response of an unexpected shape is returned untouched', async () => {
     provider.enqueue({ json: { hello: 'world' } });
     const res = (await client.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES })) as unknown;
     expect(res).toEqual({ hello: 'world' });
     expect(otel.spans()).toHaveLength(1);
+  });
+});
+
+describe('OpenAIInstrumentation outside its range', () => {
+  it('an unsupported version is left unpatched, with one warning however often it loads', () => {
+    const outside = new OpenAIInstrumentation({ enabled: false });
+    const warnings: string[] = [];
+    const log = (m: string) => warnings.push(m);
+    diag.setLogger(
+      { error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} },
+      DiagLogLevel.WARN,
+    );
+    try {
+      class Completions {
+        create() {}
+      }
+      const exports = { OpenAI: { Chat: { Completions } } };
+      const definition = outside.getModuleDefinitions()[0];
+      expect(definition?.supportedVersions).toEqual(['*']);
+      definition?.patch?.(exports, '8.0.0');
+      definition?.patch?.(exports, '3.3.0');
+      expect(isWrapped(Completions.prototype.create)).toBe(false);
+      expect(warnings).toEqual([
+        expect.stringContaining('openai 8.0.0 is outside the supported range >=4.0.0 <8'),
+      ]);
+      definition?.patch?.(exports, '4.0.0');
+      expect(isWrapped(Completions.prototype.create)).toBe(true);
+      definition?.patch?.(exports, '4.0.0');
+      definition?.unpatch?.(exports, '4.0.0');
+      expect(isWrapped(Completions.prototype.create)).toBe(false);
+    } finally {
+      diag.disable();
+    }
   });
 });
 
