@@ -4,6 +4,8 @@
  * `…/openai@4.0.0/node_modules/openai/`, so the require hook sees a module named `openai` and patches it on
  * load, as it would in an app that depends on `openai@4.0.0`. The first 4.x release has no Responses API, no
  * `parse` and no `Stream#tee`: chat (plain and streamed), embeddings and the failures are what it can show.
+ * The last 4.x (4.104.0, alias `openai-v4-latest`) shows what 4.x added: `beta.chat.completions.parse`, the
+ * Responses API, and streams whose events sit behind `Stream#iterator` (`tee()`).
  */
 
 import { createRequire } from 'node:module';
@@ -19,7 +21,7 @@ import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js
 import { createTestTelemetry } from './helpers/otel.js';
 import { OPENAI_RATE_LIMIT } from './helpers/provider-errors.js';
 import { OPENAI_CHAT_CACHED } from './helpers/responses.js';
-import { OPENAI_CHAT_STREAM } from './helpers/stream-usage-events.js';
+import { OPENAI_CHAT_STREAM, OPENAI_RESPONSES_STREAM } from './helpers/stream-usage-events.js';
 
 // `error.type` is stable (`ATTR_ERROR_TYPE` of @opentelemetry/semantic-conventions, not a dependency here).
 const ATTR_ERROR_TYPE = 'error.type';
@@ -227,5 +229,84 @@ describe('OpenAIInstrumentation at the low end of its range (openai 4.0.0)', () 
       [ATTR_ERROR_TYPE]: 'llm_timeout',
       [FAILURE_CLASS]: 'llm_timeout',
     });
+  });
+});
+
+// What 4.104.0 adds to the API used above.
+interface LatestClient extends LowClient {
+  beta: {
+    chat: { completions: { parse(body: object): Promise<{ choices: { message: { parsed: unknown } }[] }> } };
+  };
+  responses: { create(body: object): Promise<AsyncIterable<{ type: string }>> };
+}
+interface LatestOpenAI extends LowOpenAI {
+  new (options: object): LatestClient;
+}
+
+describe('OpenAIInstrumentation on the last 4.x (openai 4.104.0)', () => {
+  const Latest = lowRequire('openai-v4-latest') as LatestOpenAI;
+  let latest: LatestClient;
+  beforeEach(() => {
+    latest = new Latest({ apiKey: 'test', baseURL: `${provider.url}/v1`, maxRetries: 0 });
+  });
+
+  it('beta.chat.completions.parse: one priced chat span, recorded by the create it calls', async () => {
+    expect(lowRequire('openai-v4-latest/version').VERSION).toBe('4.104.0');
+    const answer = { scene: 'boardwalk' };
+    provider.enqueue({
+      json: {
+        ...OPENAI_CHAT_CACHED,
+        choices: [
+          {
+            ...OPENAI_CHAT_CACHED.choices[0],
+            message: { role: 'assistant', content: JSON.stringify(answer) },
+          },
+        ],
+      },
+    });
+    const completion = await latest.beta.chat.completions.parse({
+      model: 'gpt-4o',
+      messages: MESSAGES,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'photo', schema: { type: 'object', properties: { scene: { type: 'string' } } } },
+      },
+    });
+    expect(completion.choices[0]?.message.parsed).toEqual(answer);
+    await chatSpan();
+    expect(otel.spans().map((s) => s.name)).toEqual(['chat gpt-4o']);
+    expect(otel.spans()[0]?.attributes).toMatchObject({
+      'gen_ai.output.type': 'json',
+      'gen_ai.usage.output_tokens': 300,
+    });
+    expect(otel.spans()[0]?.attributes[COST]).toBeGreaterThan(0);
+  });
+
+  it('responses.create({ stream: true }) and a tee()d chat stream: each one span with its usage', async () => {
+    provider.enqueue(
+      { sse: { events: OPENAI_RESPONSES_STREAM, named: true } },
+      { sse: { events: OPENAI_CHAT_STREAM, doneMarker: true } },
+    );
+    let events = 0;
+    for await (const _ of await latest.responses.create({ model: 'gpt-4.1', input: 'Hi', stream: true }))
+      events++;
+    expect(events).toBe(OPENAI_RESPONSES_STREAM.length);
+    const stream = (await latest.chat.completions.create({
+      model: 'gpt-4o',
+      messages: MESSAGES,
+      stream: true,
+    })) as unknown as LowStream & { tee(): [AsyncIterable<unknown>, AsyncIterable<unknown>] };
+    const [left, right] = stream.tee();
+    let n = 0;
+    for await (const _ of left) n++;
+    for await (const _ of right) n++;
+    expect(n).toBe(2 * OPENAI_CHAT_STREAM.length);
+    await vi.waitFor(() => expect(otel.spans()).toHaveLength(2));
+    expect(
+      otel.spans().map((s) => [s.name, s.attributes[OUTCOME], s.attributes['gen_ai.usage.output_tokens']]),
+    ).toEqual([
+      ['chat gpt-4.1', 'completed', 4],
+      ['chat gpt-4o', 'completed', 7],
+    ]);
   });
 });

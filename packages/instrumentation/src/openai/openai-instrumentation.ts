@@ -27,21 +27,20 @@ interface ResourceClass {
 }
 interface OpenAIClass {
   Chat?: { Completions?: ResourceClass };
-  Beta?: { Chat?: { Completions?: ResourceClass } };
   Responses?: ResourceClass;
   Embeddings?: ResourceClass;
 }
 
 // [prototype, method, operation] triples, reached through the client class's static members (the same in
-// every build, CJS and ESM, 4.x to 7.x). `parse` (`beta.chat.completions.parse` from 4.55, `chat.completions.parse`
-// from 5.x, `responses.parse`) is one span of its own: the `create` it calls inside stays silent.
+// every build, CJS and ESM, 4.x to 7.x). `chat.completions.parse` (5.x on) and `responses.parse` are one span
+// of their own: the `create` each calls inside stays silent. 4.x's `beta.chat.completions.parse` is reached
+// by no static member; it calls the patched `chat.completions.create`, which records it.
 function targets(exports: unknown): [Record<string, unknown> | undefined, string, OpenAIOperation][] {
   const e = exports as { OpenAI?: OpenAIClass; default?: OpenAIClass } | undefined;
   const cls = (e?.OpenAI ?? e?.default ?? e) as OpenAIClass | undefined;
   return [
     [cls?.Chat?.Completions?.prototype, 'create', OpenAIOperation.CHAT],
     [cls?.Chat?.Completions?.prototype, 'parse', OpenAIOperation.CHAT],
-    [cls?.Beta?.Chat?.Completions?.prototype, 'parse', OpenAIOperation.CHAT],
     [cls?.Responses?.prototype, 'create', OpenAIOperation.CHAT],
     [cls?.Responses?.prototype, 'parse', OpenAIOperation.CHAT],
     [cls?.Embeddings?.prototype, 'create', OpenAIOperation.EMBEDDINGS],
