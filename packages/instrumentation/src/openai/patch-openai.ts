@@ -125,7 +125,14 @@ function observeResult(
 ): unknown {
   const promise = result as APIPromiseLike | undefined;
   if (typeof promise?._thenUnwrap !== 'function') {
-    call.end({});
+    // Not the client's APIPromise (a client of another shape, a wrapper around it): a plain promise is
+    // observed beside the app (it keeps its own), anything else ends the span now.
+    if (result instanceof Promise) {
+      result.then(
+        (data: unknown) => guarded('openai response', () => respond(call, startedAt, request, data, options)),
+        (err: unknown) => guarded('openai failure', () => failCall(call, err, options.maxLength)),
+      );
+    } else call.end({});
     return result;
   }
   let settled = false;
