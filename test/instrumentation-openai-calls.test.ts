@@ -176,6 +176,26 @@ describe('OpenAIInstrumentation: streams', () => {
     expect(span.attributes['gen_ai.usage.output_tokens']).toBe(7);
   });
 
+  it('chat.completions.stream() and responses.stream(): the helpers work, each one span with its usage', async () => {
+    provider.enqueue(
+      { sse: { events: OPENAI_CHAT_STREAM, doneMarker: true } },
+      { sse: { events: OPENAI_RESPONSES_STREAM, named: true } },
+    );
+    const chat = await client.chat.completions
+      .stream({ model: 'gpt-4o', messages: MESSAGES, stream_options: { include_usage: true } })
+      .finalChatCompletion();
+    expect(chat.usage?.completion_tokens).toBe(7);
+    const response = await client.responses.stream({ model: 'gpt-4.1', input: 'Hi' }).finalResponse();
+    expect(response.output_text).toBe('Hi there!');
+    await vi.waitFor(() => expect(chats()).toHaveLength(2));
+    expect(
+      chats().map((s) => [s.name, s.attributes[OUTCOME], s.attributes['gen_ai.usage.output_tokens']]),
+    ).toEqual([
+      ['chat gpt-4o', 'completed', 7],
+      ['chat gpt-4.1', 'completed', 4],
+    ]);
+  });
+
   it('.asResponse(): the app gets the raw response and its body; the span ends without usage', async () => {
     provider.enqueue({ json: OPENAI_CHAT_CACHED });
     const raw = await client.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES }).asResponse();
