@@ -4,13 +4,16 @@
  * and `OTEL_EXPORTER_OTLP_ENDPOINT` pointing at a loopback OTLP receiver, over http/protobuf and http/json. The
  * receiver decodes protobuf with the published `.proto` files, independently of the exporters.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
 import { SPAN_KIND_CLIENT, spansOf } from './helpers/otlp.js';
 import { startOtlpProtobufReceiver } from './helpers/otlp-proto.js';
 import { metricsOf, REGISTER, requireBuilt, runChild } from './helpers/register-child.js';
 import { ANTHROPIC_MESSAGE_CACHED, OPENAI_CHAT_CACHED } from './helpers/responses.js';
 import { ANTHROPIC_STREAM } from './helpers/stream-usage-events.js';
+
+// Each test starts one or two Node processes that load the SDKs: seconds each on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const PROTOCOLS = ['http/protobuf', 'http/json'] as const;

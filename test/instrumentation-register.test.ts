@@ -8,12 +8,15 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js';
 import { spansOf } from './helpers/otlp.js';
 import { startOtlpProtobufReceiver } from './helpers/otlp-proto.js';
 import { metricsOf, REGISTER, requireBuilt, runChild } from './helpers/register-child.js';
 import { ANTHROPIC_MESSAGE_CACHED } from './helpers/responses.js';
+
+// Each test starts one or two Node processes that load the SDKs: seconds each on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const APP = 'fixtures/register/exit-app.cjs';
 const USER_SDK = ['--import', './fixtures/register/user-sdk.mjs'];

@@ -7,8 +7,11 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { requireBuilt } from './helpers/register-child.js';
+
+// Each test starts one or two Node processes that load the SDKs: seconds each on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const EXAMPLES = fileURLToPath(new URL('../examples/', import.meta.url));

@@ -10,6 +10,12 @@ export interface ExitTelemetry {
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
+/** The part of `process` {@link flushOnExit} hooks (a stand-in in unit tests). */
+export type ExitProcess = Pick<
+  NodeJS.Process,
+  'once' | 'on' | 'listenerCount' | 'kill' | 'pid' | 'hasUncaughtExceptionCaptureCallback'
+>;
+
 function bounded(work: () => Promise<void>, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
     // Unref'd: the wait itself never keeps a process alive that has nothing else to do.
@@ -79,7 +85,7 @@ function raiseAgain(err: unknown): void {
  *   out, so the exit is held for the bounded shutdown and the same error is then thrown again, for Node to print
  *   and exit with as before. With an app handler (or a capture callback), only a flush: the app decides.
  */
-export function flushOnExit(telemetry: ExitTelemetry): void {
+export function flushOnExit(telemetry: ExitTelemetry, proc: ExitProcess = process): void {
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     stopping ??= bounded(() => telemetry.shutdown(), telemetry.boundMs);
@@ -87,32 +93,32 @@ export function flushOnExit(telemetry: ExitTelemetry): void {
   };
   const flush = (): Promise<void> => bounded(() => telemetry.forceFlush(), telemetry.boundMs);
 
-  process.once('beforeExit', () => void shutdown());
+  proc.once('beforeExit', () => void shutdown());
 
   for (const signal of SIGNALS) {
-    process.once(signal, () => {
+    proc.once(signal, () => {
       // `once` has removed this listener: any left are the app's.
-      if (process.listenerCount(signal) > 0) {
+      if (proc.listenerCount(signal) > 0) {
         void flush();
         return;
       }
       holdFor(shutdown(), telemetry.boundMs, () => {
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        if (proc.listenerCount(signal) === 0) proc.kill(proc.pid, signal);
       });
     });
   }
 
   let seen = false;
-  process.on('uncaughtExceptionMonitor', () => {
+  proc.on('uncaughtExceptionMonitor', () => {
     // The error thrown again below comes through here a second time: it must then take Node's default path.
     if (seen) return;
     seen = true;
-    if (process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback()) {
+    if (proc.listenerCount('uncaughtException') > 0 || proc.hasUncaughtExceptionCaptureCallback()) {
       void flush();
       return;
     }
     // Added now, so Node finds a handler when it emits `uncaughtException` right after this monitor.
-    process.once('uncaughtException', (err: unknown) => {
+    proc.once('uncaughtException', (err: unknown) => {
       holdFor(shutdown(), telemetry.boundMs, () => raiseAgain(err));
     });
   });
