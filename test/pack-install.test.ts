@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeProvider } from './helpers/fake-provider.js';
+import { spansOf } from './helpers/otlp.js';
+import { startOtlpProtobufReceiver } from './helpers/otlp-proto.js';
+import { ANTHROPIC_MESSAGE_CACHED } from './helpers/responses.js';
 
 // What a user gets: every publishable package packed as pnpm publishes it (workspace ranges rewritten), installed
 // with plain npm into a fresh project beside @opentelemetry/api 1.9, and loaded by node from ESM and from CommonJS
@@ -48,9 +52,12 @@ let tarballs: string[];
 let project: string;
 
 /** Runs node in the consumer project, with no OTel variables from the environment (terminal mode, no collector). */
-async function node(args: string[]): Promise<{ stdout: string; stderr: string }> {
+async function node(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')));
-  return run(process.execPath, args, { cwd: project, env, timeout: 30_000 });
+  return run(process.execPath, args, { cwd: project, env: { ...env, ...extraEnv }, timeout: 30_000 });
 }
 
 beforeAll(async () => {
@@ -72,14 +79,24 @@ beforeAll(async () => {
   );
   await run(
     'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs, '@opentelemetry/api@~1.9.0'],
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      ...tarballs,
+      '@opentelemetry/api@~1.9.0',
+      // The model client of the unchanged app below (declares no Node engine, so it runs on 20 too).
+      '@anthropic-ai/sdk@1.14.0',
+    ],
     { cwd: project, timeout: 90_000 },
   );
 }, 150_000);
 
+// Removing the consumer's node_modules takes more than the default hook timeout on a loaded machine.
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 60_000);
 
 describe('packed and installed with npm', () => {
   it('packs every publishable package, with its workspace ranges rewritten to versions', async () => {
@@ -189,6 +206,39 @@ assert.equal(typeof RedisStateStore, 'function');
     for (const specifier of registers) {
       const { stdout } = await node(['--import', specifier, 'app.mjs']);
       expect(stdout, specifier).toContain('app ran');
+    }
+  });
+
+  it('an unchanged Anthropic app under --import register: costed chat spans and metrics at the collector', async () => {
+    const provider = await startFakeProvider();
+    const receiver = await startOtlpProtobufReceiver();
+    try {
+      provider.enqueue({ json: ANTHROPIC_MESSAGE_CACHED });
+      writeFileSync(
+        join(project, 'anthropic-app.mjs'),
+        `import Anthropic from '@anthropic-ai/sdk';
+const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: process.env.BASE_URL, maxRetries: 0 });
+const m = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] });
+console.log('ANSWER', m.id);
+`,
+      );
+      const { stdout } = await node(
+        ['--import', '@agentrace/instrumentation/register', 'anthropic-app.mjs'],
+        {
+          BASE_URL: provider.url,
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        },
+      );
+      expect(stdout).toContain(`ANSWER ${ANTHROPIC_MESSAGE_CACHED.id}`);
+      const spans = spansOf(receiver.requests);
+      expect(spans.map((s) => s.name)).toEqual(['chat claude-haiku-4-5']);
+      expect(spans[0]!.attrs['agentrace.usage.cost']).toBeGreaterThan(0);
+      const metricNames = JSON.stringify(receiver.requests.filter((r) => r.path === '/v1/metrics'));
+      expect(metricNames).toContain('gen_ai.client.token.usage');
+      expect(metricNames).toContain('agentrace.cost');
+    } finally {
+      await provider.close();
+      await receiver.close();
     }
   });
 });

@@ -5,14 +5,14 @@
  * endpoint is set, otherwise the trace tree on stderr at exit), registers the ESM loader hook and enables every
  * instrumentation `OTEL_NODE_ENABLED_INSTRUMENTATIONS` / `OTEL_NODE_DISABLED_INSTRUMENTATIONS` select.
  * `OTEL_SDK_DISABLED=true` turns it all off. Telemetry is flushed when the process runs out of work, on
- * SIGTERM/SIGINT and on an uncaught exception, within a bounded time and without changing the exit.
+ * SIGTERM/SIGINT and on an uncaught exception, within a bounded time and without changing the exit. When another
+ * setup registered tracer and meter providers first, they are used instead of a second SDK (and said so once).
  */
 import { register } from 'node:module';
-import { setupTelemetry } from '@agentrace/otel-exporter';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { flushOnExit } from './register/flush-on-exit.js';
 import { selectInstrumentations } from './register/instrumentations.js';
-
-const FLUSH_TIMEOUT_MS = 5_000;
+import { registerTelemetry } from './register/register-telemetry.js';
 
 // Loaded with `--require` (Node's require of an ES module), this file must not register the ESM loader hook:
 // on Node 22 an async hook registered during a synchronous require breaks every later require of an ES module
@@ -26,38 +26,20 @@ function loadedByRequire(): boolean {
   });
 }
 
+// Set once the entry has run in this process: loaded twice (`--import` and `--require`, or two copies of the
+// package), the second load must not set up, patch or hook exits again.
+const STARTED = Symbol.for('agentrace.instrumentation.register');
+
 function start(): void {
   if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return;
+  const g = globalThis as { [STARTED]?: true };
+  if (g[STARTED]) return;
+  g[STARTED] = true;
   if (!loadedByRequire()) register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
-  const telemetry = setupTelemetry({ output: process.stderr });
+  const telemetry = registerTelemetry(process.stderr);
+  // Without providers given, the instrumentations take the global ones: agentrace's, or the ones borrowed.
   registerInstrumentations({ instrumentations: selectInstrumentations(process.env).map((i) => i.create()) });
-
-  let flushing: Promise<void> | undefined;
-  const flush = (): Promise<void> => {
-    flushing ??= new Promise<void>((resolve) => {
-      // Bounded: a collector that does not answer must not hold the process.
-      const timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
-      timer.unref();
-      telemetry.shutdown().then(
-        () => resolve(),
-        () => resolve(),
-      );
-    });
-    return flushing;
-  };
-
-  process.once('beforeExit', () => void flush());
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      void flush().finally(() => {
-        // Only when nothing else handles the signal: then the process ends as it would have without us.
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-      });
-    });
-  }
-  // A monitor listener neither swallows the error nor changes the exit code: Node still prints it and exits 1.
-  // The flush it starts races the exit; the spans already exported by then are the ones that survive.
-  process.on('uncaughtExceptionMonitor', () => void flush());
+  flushOnExit(telemetry);
 }
 
 start();

@@ -8,10 +8,10 @@ import { renderCostTable } from './cost-table.js';
 import { createStyle } from './terminal-style.js';
 
 /** Records what core records for a model call, under core's scope and names. */
-function recorder() {
+function recorder(scope: string = INSTRUMENTATION_SCOPE) {
   const reader = new CollectingReader();
   const provider = new MeterProvider({ readers: [reader] });
-  const meter = provider.getMeter(INSTRUMENTATION_SCOPE);
+  const meter = provider.getMeter(scope);
   const duration = meter.createHistogram(sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION, { unit: 's' });
   const tokens = meter.createHistogram(sc.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, { unit: '{token}' });
   const cost = meter.createCounter(sc.METRIC_AGENTRACE_COST, { unit: '{USD}' });
@@ -38,6 +38,27 @@ function recorder() {
 }
 
 describe('costSummary', () => {
+  it("counts the zero-code client instrumentations' calls (their own @agentrace/instrumentation scopes)", async () => {
+    const r = recorder('@agentrace/instrumentation/openai');
+    r.call(undefined, 'gpt-4o', { in: 64, out: 12, usd: 0.0003 });
+    r.meterProvider
+      .getMeter('@opentelemetry/instrumentation-openai')
+      .createCounter(sc.METRIC_AGENTRACE_COST)
+      .add(5, {});
+    const summary = costSummary(await r.collect());
+    expect(summary.rows).toEqual([
+      {
+        agent: '-',
+        model: 'gpt-4o',
+        turns: 1,
+        errors: 0,
+        inputTokens: 64,
+        outputTokens: 12,
+        costUsd: 0.0003,
+      },
+    ]);
+  });
+
   it('sums turns, errors, tokens and dollars per agent and model, with totals', async () => {
     const r = recorder();
     r.call('writer', 'claude', { in: 2000, out: 1500, usd: 0.0285 });

@@ -31,11 +31,18 @@ export interface CostSummary {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * Sums agentrace's own metrics (scope `@agentrace/core`) per agent and model: turns and tokens from
+ * Sums agentrace's own metrics (scope `@agentrace/core`, and `@agentrace/instrumentation/…` for the zero-code
+ * client instrumentations, which record through the same instruments) per agent and model: turns and tokens from
  * `gen_ai.client.token.usage`, failures from `gen_ai.client.operation.duration` (`error.type`), dollars from
  * `agentrace.cost`.
  * Metrics rather than spans, so the figures hold whatever the trace sampler dropped.
  */
+// Another library's `gen_ai.client.token.usage` (the official openai instrumentation's) is left out: its calls
+// carry no agentrace cost, and agentrace records the same calls itself.
+function isAgentraceScope(name: string): boolean {
+  return name === INSTRUMENTATION_SCOPE || name.startsWith('@agentrace/');
+}
+
 export function costSummary(metrics: ResourceMetrics): CostSummary {
   const rows = new Map<string, Mutable<CostRow>>();
   const row = (attrs: Attributes): Mutable<CostRow> => {
@@ -53,7 +60,7 @@ export function costSummary(metrics: ResourceMetrics): CostSummary {
     return r;
   };
   for (const scope of metrics.scopeMetrics) {
-    if (scope.scope.name !== INSTRUMENTATION_SCOPE) continue;
+    if (!isAgentraceScope(scope.scope.name)) continue;
     for (const metric of scope.metrics) {
       const name = metric.descriptor.name;
       if (name === sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION) {
