@@ -8,6 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { guard, guarded } from './guard.js';
+import { type CapturedContent, contentAttributes } from './message-content.js';
 import { MODEL_CALL_CONTEXT_KEY } from './model-call-context.js';
 import * as sc from './semconv.js';
 import { defined, markError, NOOP_SPAN, type UsageCounts, usageAttributes } from './span-attributes.js';
@@ -149,6 +150,18 @@ export class TurnTelemetry {
       );
       instruments.tokenUsage.record(usage.outputTokens, set.output);
       instruments.addCost(set.key, set.base, costUsd);
+    });
+  }
+
+  /**
+   * Records message content (`gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.system_instructions`,
+   * `gen_ai.tool.definitions`) when content capture is on: redacted, masked and cut as the session says.
+   */
+  recordContent(content: CapturedContent): void {
+    const capture = this.#session.content;
+    if (!capture.enabled) return;
+    guard('turn content', () => {
+      if (this.span.isRecording()) this.span.setAttributes(contentAttributes(content, capture));
     });
   }
 
