@@ -511,7 +511,9 @@ describe('content, masking and limits', () => {
       await s.runTurn(
         () => ({
           object: 'chat.completion',
-          choices: [{ index: 0, message: { role: 'assistant', content: 'x'.repeat(500) }, finish_reason: 'stop' }],
+          choices: [
+            { index: 0, message: { role: 'assistant', content: 'x'.repeat(500) }, finish_reason: 'stop' },
+          ],
         }),
         { model: 'gpt-4o', input: [{ role: 'user', content: 'key sk-proj-AbCdEfGhIjKlMnOpQrStUvWx' }] },
       );
