@@ -77,11 +77,14 @@ function inputShape(value: unknown): ContentShape | undefined {
 
 /** A value of no known shape, recorded as one text part of its JSON (masked and cut like any content). */
 function asText(value: unknown): string {
-  if (typeof value === 'string') return value;
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    try {
+      return String(value);
+    } catch {
+      return '';
+    }
   }
 }
 
@@ -121,7 +124,9 @@ export function captureInput(value: unknown, shape?: ContentShape): CapturedCont
     // A hostile payload (a throwing Proxy) is recorded as what it serialises to, if anything.
   }
   if (value === undefined || value === null) return {};
-  const fallback: InputMessage = { role: 'user', parts: textParts(asText(value)) };
+  const parts = textParts(asText(value));
+  if (parts.length === 0) return {};
+  const fallback: InputMessage = { role: 'user', parts };
   return { inputMessages: [fallback] };
 }
 
