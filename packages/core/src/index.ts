@@ -257,6 +257,7 @@ export {
   contentAttributes,
   DEFAULT_MAX_CONTENT_LENGTH,
   MIN_MAX_CONTENT_LENGTH,
+  recordContent,
   resolveContentCapture,
 } from './telemetry/message-content.js';
 export { isModelCallRecorded, MODEL_CALL_CONTEXT_KEY } from './telemetry/model-call-context.js';

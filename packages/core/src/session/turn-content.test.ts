@@ -12,13 +12,14 @@ afterEach(async () => {
   await otel.shutdown();
 });
 
-const agent = (captureContent: boolean) =>
+const agent = (captureContent: boolean, maxContentLength?: number) =>
   new AgentSession({
     role: 'writer',
     phase: 'draft',
     tracerProvider: otel.tracerProvider,
     meterProvider: otel.meterProvider,
     captureContent,
+    ...(maxContentLength !== undefined && { maxContentLength }),
   });
 
 const body = {
@@ -94,5 +95,31 @@ describe('runTurn message content', () => {
       'gen_ai.tool.definitions',
     ])
       expect(chat.attributes[name]).toBeUndefined();
+  });
+
+  it('a long input and a long output are both cut, and both are named as cut', async () => {
+    const long = 'word '.repeat(400);
+    await agent(true, 256).run(async (session) => {
+      await session.runTurn(
+        () => ({
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'text', text: long }],
+          stop_reason: 'max_tokens',
+        }),
+        { model: 'claude-sonnet-4-5', input: { ...body, messages: [{ role: 'user', content: long }] } },
+      );
+    });
+    const chat = otel.span('chat claude-sonnet-4-5');
+    for (const name of ['gen_ai.input.messages', 'gen_ai.output.messages']) {
+      const json = String(chat.attributes[name]);
+      expect(json.length).toBeLessThanOrEqual(256);
+      expect(() => JSON.parse(json)).not.toThrow();
+    }
+    expect(JSON.parse(String(chat.attributes['gen_ai.output.messages']))[0].finish_reason).toBe('length');
+    expect(chat.attributes['agentrace.content.truncated']).toEqual([
+      'gen_ai.input.messages',
+      'gen_ai.output.messages',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { ValidationError } from '@agentrace/pricing';
-import { type Attributes, diag } from '@opentelemetry/api';
+import { type Attributes, diag, type Span } from '@opentelemetry/api';
 import { captureContentFromEnv } from './content-capture.js';
 import { fitJson, maskDeep } from './content-json.js';
 import * as sc from './semconv.js';
@@ -285,4 +285,30 @@ export function contentAttributes(content: CapturedContent, capture: ResolvedCon
     return {};
   }
   return attrs;
+}
+
+// The attributes cut so far on each span: request and response content are recorded apart, and the second
+// record must add to `agentrace.content.truncated`, not replace it.
+const truncatedBySpan = new WeakMap<Span, readonly string[]>();
+
+/**
+ * Records captured content on a span ({@link contentAttributes}), keeping `agentrace.content.truncated` whole
+ * across the request's and the response's records. Nothing when capture is off or the span is not recording.
+ * Never throws.
+ */
+export function recordContent(span: Span, content: CapturedContent, capture: ResolvedContentCapture): void {
+  if (!capture.enabled) return;
+  try {
+    if (!span.isRecording()) return;
+    const attrs = contentAttributes(content, capture);
+    const cut = attrs[sc.ATTR_AGENTRACE_CONTENT_TRUNCATED];
+    if (Array.isArray(cut)) {
+      const all = [...(truncatedBySpan.get(span) ?? []), ...(cut as string[])];
+      truncatedBySpan.set(span, all);
+      attrs[sc.ATTR_AGENTRACE_CONTENT_TRUNCATED] = all;
+    }
+    span.setAttributes(attrs);
+  } catch (err) {
+    diag.warn('agentrace: message content could not be recorded; the call is unaffected', err);
+  }
 }

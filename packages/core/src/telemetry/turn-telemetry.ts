@@ -8,7 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { guard, guarded } from './guard.js';
-import { type CapturedContent, contentAttributes } from './message-content.js';
+import { type CapturedContent, recordContent } from './message-content.js';
 import { MODEL_CALL_CONTEXT_KEY } from './model-call-context.js';
 import * as sc from './semconv.js';
 import { defined, markError, NOOP_SPAN, type UsageCounts, usageAttributes } from './span-attributes.js';
@@ -158,11 +158,7 @@ export class TurnTelemetry {
    * `gen_ai.tool.definitions`) when content capture is on: redacted, masked and cut as the session says.
    */
   recordContent(content: CapturedContent): void {
-    const capture = this.#session.content;
-    if (!capture.enabled) return;
-    guard('turn content', () => {
-      if (this.span.isRecording()) this.span.setAttributes(contentAttributes(content, capture));
-    });
+    recordContent(this.span, content, this.#session.content);
   }
 
   /** Sets attributes (guarded, skipped when not recording). */

@@ -5,9 +5,9 @@ import {
   type ContentShape,
   captureInput,
   captureOutput,
-  contentAttributes,
   createContentAccumulator,
   type ResolvedContentCapture,
+  recordContent,
   resolveContentCapture,
 } from '@agentrace/core';
 import { diag } from '@opentelemetry/api';
@@ -103,8 +103,7 @@ export function recordRequestContent(
 ): void {
   if (!options.content.enabled) return;
   try {
-    if (call.span.isRecording())
-      call.span.setAttributes(contentAttributes(captureInput(body, shape), options.content));
+    recordContent(call.span, captureInput(body, shape), options.content);
   } catch (err) {
     diag.warn('agentrace: request content could not be recorded; the call is unaffected', err);
   }
@@ -159,6 +158,5 @@ function recordOutputMessages(
   outputMessages: ReturnType<typeof captureOutput>,
   options: ContentRecording,
 ): void {
-  if (outputMessages.length === 0 || !call.span.isRecording()) return;
-  call.span.setAttributes(contentAttributes({ outputMessages }, options.content));
+  if (outputMessages.length > 0) recordContent(call.span, { outputMessages }, options.content);
 }
