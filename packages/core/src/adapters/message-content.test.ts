@@ -482,6 +482,28 @@ describe('AI SDK', () => {
   });
 });
 
+describe('telling shapes apart by shared part names', () => {
+  it('file, image and document parts are read by the provider their fields belong to', () => {
+    expect(
+      captureInput([
+        { role: 'user', content: [{ type: 'file', file: { file_id: 'file-1', filename: 'a.pdf' } }] },
+      ]).inputMessages?.[0]?.parts,
+    ).toEqual([{ type: 'file', modality: 'document', file_id: 'file-1' }]);
+    expect(
+      captureInput([{ role: 'user', content: [{ type: 'image', image: 'https://example.com/i.png' }] }])
+        .inputMessages?.[0]?.parts,
+    ).toEqual([{ type: 'uri', modality: 'image', uri: 'https://example.com/i.png' }]);
+    expect(
+      captureInput([
+        {
+          role: 'user',
+          content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'doc' } }],
+        },
+      ]).inputMessages?.[0]?.parts,
+    ).toEqual([{ type: 'text', content: 'doc' }]);
+  });
+});
+
 describe('shapes of no known kind', () => {
   it('records a string as one message, an unknown object as its JSON, and never throws', () => {
     expect(captureInput('hello').inputMessages).toEqual([

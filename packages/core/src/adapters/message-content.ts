@@ -21,19 +21,27 @@ import { get, isObject } from './read.js';
 export type ContentShape = 'openai.chat' | 'openai.responses' | 'anthropic' | 'gemini' | 'ai-sdk';
 
 // Part types only one provider's messages use; a text part (`{ type: 'text', text }`) or a string content
-// says nothing, and any of the converters reads it the same way.
-const ANTHROPIC_PARTS = new Set([
-  'tool_use',
-  'tool_result',
-  'thinking',
-  'redacted_thinking',
-  'document',
-  'image',
-]);
-const AI_SDK_PARTS = new Set(['tool-call', 'tool-result', 'file', 'reasoning', 'reasoning-file']);
+// says nothing, and any of the converters reads it the same way. `image`, `document` and `file` are shared
+// names: the part's other fields tell them apart.
+const ANTHROPIC_PARTS = new Set(['tool_use', 'tool_result', 'thinking', 'redacted_thinking']);
+const AI_SDK_PARTS = new Set(['tool-call', 'tool-result', 'reasoning', 'reasoning-file']);
 const RESPONSES_PARTS = new Set(['input_text', 'output_text', 'input_image', 'input_file']);
 const RESPONSES_ITEMS = new Set(['message', 'function_call', 'function_call_output', 'reasoning']);
 const CHAT_PARTS = new Set(['image_url', 'input_audio', 'refusal']);
+
+/** The shape one content part tells, if any. */
+function partShape(part: unknown): ContentShape | undefined {
+  const type = str(part, 'type');
+  if (type === undefined) return undefined;
+  if (ANTHROPIC_PARTS.has(type)) return 'anthropic';
+  if (AI_SDK_PARTS.has(type)) return 'ai-sdk';
+  if (RESPONSES_PARTS.has(type)) return 'openai.responses';
+  if (CHAT_PARTS.has(type)) return 'openai.chat';
+  if (type === 'image' || type === 'document')
+    return get(part, 'source') !== undefined ? 'anthropic' : 'ai-sdk';
+  if (type === 'file') return get(part, 'file') !== undefined ? 'openai.chat' : 'ai-sdk';
+  return undefined;
+}
 
 /** The shape of a list of messages, from the first message or part that tells it. */
 function messagesShape(messages: readonly unknown[]): ContentShape | undefined {
@@ -45,12 +53,8 @@ function messagesShape(messages: readonly unknown[]): ContentShape | undefined {
       return 'openai.chat';
     if (Array.isArray(get(message, 'parts'))) return 'gemini';
     for (const part of list(get(message, 'content'))) {
-      const partType = str(part, 'type');
-      if (partType === undefined) continue;
-      if (ANTHROPIC_PARTS.has(partType)) return 'anthropic';
-      if (AI_SDK_PARTS.has(partType)) return 'ai-sdk';
-      if (RESPONSES_PARTS.has(partType)) return 'openai.responses';
-      if (CHAT_PARTS.has(partType)) return 'openai.chat';
+      const told = partShape(part);
+      if (told !== undefined) return told;
     }
   }
   return undefined;
