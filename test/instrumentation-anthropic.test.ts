@@ -319,6 +319,109 @@ describe('AnthropicInstrumentation at the low end of its range (@anthropic-ai/sd
   });
 });
 
+describe('AnthropicInstrumentation: message content', () => {
+  const CONTENT_ATTRIBUTES = [
+    'gen_ai.input.messages',
+    'gen_ai.output.messages',
+    'gen_ai.system_instructions',
+    'gen_ai.tool.definitions',
+  ];
+  const WITH_CONTEXT = {
+    ...PARAMS,
+    system: 'You are a weather bot. Internal key: sk-ant-api03-AbCdEfGhIjKlMnOpQrSt',
+    tools: [
+      { name: 'get_weather', description: 'Weather of a city', input_schema: { type: 'object' as const } },
+    ],
+  };
+  afterEach(() => instrumentation.setConfig({}));
+
+  it('is off by default: no content attribute on a plain or a streamed call', async () => {
+    provider.enqueue({ json: ANTHROPIC_MESSAGE_CACHED }, { sse: { events: ANTHROPIC_STREAM, named: true } });
+    await client.messages.create(WITH_CONTEXT);
+    await client.messages.stream(WITH_CONTEXT).finalMessage();
+    const chats = otel.spans().filter((s) => s.name === `chat ${MODEL}`);
+    expect(chats).toHaveLength(2);
+    for (const chat of chats)
+      for (const name of CONTENT_ATTRIBUTES) expect(chat.attributes[name]).toBeUndefined();
+  });
+
+  it('on: input, system instructions, tools and the output in the conventions shape, secrets masked', async () => {
+    instrumentation.setConfig({ captureMessageContent: true });
+    provider.enqueue({ json: ANTHROPIC_MESSAGE_CACHED });
+    const message = await client.messages.create(WITH_CONTEXT);
+    expect(message.content[0]?.type).toBe('tool_use');
+    const chat = otel.span(`chat ${MODEL}`);
+    const json = (name: string) => JSON.parse(String(chat.attributes[name]));
+    expect(json('gen_ai.input.messages')).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'Weather in Oslo?' }] },
+    ]);
+    expect(json('gen_ai.system_instructions')).toEqual([
+      { type: 'text', content: 'You are a weather bot. Internal key: [REDACTED]' },
+    ]);
+    expect(json('gen_ai.tool.definitions')).toEqual([{ type: 'function', name: 'get_weather' }]);
+    expect(json('gen_ai.output.messages')).toEqual([
+      {
+        role: 'assistant',
+        parts: [
+          {
+            type: 'tool_call',
+            id: 'toolu_01A09q90qw90lq917835lq9',
+            name: 'get_weather',
+            arguments: { city: 'Oslo' },
+          },
+        ],
+        finish_reason: 'tool_call',
+      },
+    ]);
+    // Usage and cost are recorded as without content.
+    expect(chat.attributes['gen_ai.usage.output_tokens']).toBe(120);
+  });
+
+  it('on: a streamed call builds its output message from the events', async () => {
+    instrumentation.setConfig({ captureMessageContent: true });
+    provider.enqueue({ sse: { events: ANTHROPIC_STREAM, named: true } });
+    const final = await client.messages.stream(PARAMS).finalMessage();
+    expect(final.content).toEqual([{ type: 'text', text: 'Hello!' }]);
+    const chat = otel.span(`chat ${MODEL}`);
+    expect(JSON.parse(String(chat.attributes['gen_ai.output.messages']))).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hello!' }], finish_reason: 'stop' },
+    ]);
+    expect(chat.attributes['gen_ai.input.messages']).toBeDefined();
+  });
+
+  it('the redactor runs first; a throwing one drops the content and the app still gets its response', async () => {
+    instrumentation.setConfig({
+      captureMessageContent: true,
+      contentRedactor: (content) => (content.outputMessages ? content : { inputMessages: [] }),
+    });
+    provider.enqueue({ json: ANTHROPIC_MESSAGE_CACHED });
+    await client.messages.create(WITH_CONTEXT);
+    const chat = otel.span(`chat ${MODEL}`);
+    expect(chat.attributes['gen_ai.system_instructions']).toBeUndefined();
+    expect(chat.attributes['gen_ai.input.messages']).toBeUndefined();
+    expect(chat.attributes['gen_ai.output.messages']).toBeDefined();
+
+    otel.exporter.reset();
+    instrumentation.setConfig({
+      captureMessageContent: true,
+      contentRedactor: () => {
+        throw new Error('redactor bug');
+      },
+    });
+    provider.enqueue({ json: ANTHROPIC_MESSAGE_CACHED });
+    expect((await client.messages.create(WITH_CONTEXT)).id).toBe('msg_01XFDUDYJgAACzvnptvVoYEL');
+    const other = otel.span(`chat ${MODEL}`);
+    for (const name of CONTENT_ATTRIBUTES) expect(other.attributes[name]).toBeUndefined();
+    expect(other.attributes['gen_ai.usage.output_tokens']).toBe(120);
+  });
+
+  it('rejects bad content options when the instrumentation is built', () => {
+    expect(() => new AnthropicInstrumentation({ maxContentLength: 3 })).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'maxContentLength' }),
+    );
+  });
+});
+
 describe('AnthropicInstrumentation outside its range', () => {
   it('an unsupported version is left unpatched, with one warning however often it loads', () => {
     const warnings: string[] = [];

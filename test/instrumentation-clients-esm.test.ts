@@ -28,6 +28,7 @@ interface ChildSpan {
 function runApp(
   app: string,
   baseUrl: string,
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; out: string; spans: ChildSpan[] }> {
   if (!existsSync(new URL('../packages/instrumentation/dist/anthropic/index.js', import.meta.url))) {
     throw new Error('packages/instrumentation is not built: run `pnpm run build` first');
@@ -35,7 +36,7 @@ function runApp(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', './fixtures/clients/preload.mjs', app], {
       cwd: CWD,
-      env: { ...process.env, BASE_URL: baseUrl },
+      env: { ...process.env, BASE_URL: baseUrl, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -69,6 +70,30 @@ describe('client instrumentations under node --import (ESM builds)', () => {
     ]);
     expect(spans.map((s) => s.attributes['gen_ai.usage.output_tokens'])).toEqual([120, 15]);
     expect(spans.every((s) => typeof s.attributes['agentrace.usage.cost'] === 'number')).toBe(true);
+    expect(spans.some((s) => s.attributes['gen_ai.input.messages'] !== undefined)).toBe(false);
+  });
+
+  it('@anthropic-ai/sdk with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true: content on both spans', async () => {
+    provider.enqueue({ json: ANTHROPIC_MESSAGE_CACHED }, { sse: { events: ANTHROPIC_STREAM, named: true } });
+    const { code, spans } = await runApp('fixtures/clients/anthropic-app.mjs', provider.url, {
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true',
+    });
+    expect(code).toBe(0);
+    expect(spans).toHaveLength(2);
+    for (const span of spans) {
+      const input = JSON.parse(String(span.attributes['gen_ai.input.messages']));
+      expect(input[0]).toMatchObject({ role: 'user', parts: [{ type: 'text' }] });
+    }
+    const outputs = spans.map((s) => JSON.parse(String(s.attributes['gen_ai.output.messages']))[0]);
+    expect(outputs[0]).toMatchObject({
+      finish_reason: 'tool_call',
+      parts: [{ type: 'tool_call', name: 'get_weather' }],
+    });
+    expect(outputs[1]).toEqual({
+      role: 'assistant',
+      parts: [{ type: 'text', content: 'Hello!' }],
+      finish_reason: 'stop',
+    });
   });
 
   it('openai: a chat stream, a parse and a Responses stream each one priced span', async () => {

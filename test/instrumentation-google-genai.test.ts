@@ -104,6 +104,74 @@ describe.skipIf(NODE_MAJOR < 22)('GoogleGenAIInstrumentation (@google/genai 3.6.
     expect(chat.attributes['agentrace.usage.cost']).toBeCloseTo(costBreakdown(MODEL, USAGE).total, 12);
   });
 
+  describe('message content', () => {
+    const CONTENT_ATTRIBUTES = [
+      'gen_ai.input.messages',
+      'gen_ai.output.messages',
+      'gen_ai.system_instructions',
+      'gen_ai.tool.definitions',
+    ];
+    const withContext = {
+      ...request,
+      config: {
+        ...request.config,
+        systemInstruction: 'Answer like a botanist. Token: AIzaSyA-1234567890abcdefghijklmnopqrstu',
+        tools: [{ functionDeclarations: [{ name: 'lookup_plant', description: 'Find a plant' }] }],
+      },
+    };
+    afterEach(() => instrumentation.setConfig({}));
+
+    it('is off by default', async () => {
+      provider.enqueue({ json: GEMINI_RESPONSE }, { sse: { events: GEMINI_STREAM } });
+      await ai.models.generateContent(withContext);
+      for await (const _ of await ai.models.generateContentStream(withContext)) {
+        // drained
+      }
+      const chats = otel.spans().filter((s) => s.name === `chat ${MODEL}`);
+      expect(chats).toHaveLength(2);
+      for (const chat of chats)
+        for (const name of CONTENT_ATTRIBUTES) expect(chat.attributes[name]).toBeUndefined();
+    });
+
+    it('on: contents, system instruction, tools and candidates in the conventions shape, masked', async () => {
+      instrumentation.setConfig({ captureMessageContent: true });
+      provider.enqueue({ json: GEMINI_RESPONSE });
+      await ai.models.generateContent(withContext);
+      const chat = otel.span(`chat ${MODEL}`);
+      const json = (name: string) => JSON.parse(String(chat.attributes[name]));
+      expect(json('gen_ai.input.messages')).toEqual([
+        { role: 'user', parts: [{ type: 'text', content: 'Explain photosynthesis in one sentence.' }] },
+      ]);
+      expect(json('gen_ai.system_instructions')).toEqual([
+        { type: 'text', content: 'Answer like a botanist. Token: [REDACTED]' },
+      ]);
+      expect(json('gen_ai.tool.definitions')).toEqual([{ type: 'function', name: 'lookup_plant' }]);
+      expect(json('gen_ai.output.messages')).toEqual([
+        {
+          role: 'assistant',
+          parts: [{ type: 'text', content: 'Photosynthesis turns light into chemical energy.' }],
+          finish_reason: 'stop',
+        },
+      ]);
+    });
+
+    it('on, streamed: the output message joins the chunks', async () => {
+      instrumentation.setConfig({ captureMessageContent: true });
+      provider.enqueue({ sse: { events: GEMINI_STREAM } });
+      for await (const _ of await ai.models.generateContentStream(request)) {
+        // drained
+      }
+      const chat = otel.span(`chat ${MODEL}`);
+      expect(JSON.parse(String(chat.attributes['gen_ai.output.messages']))).toEqual([
+        {
+          role: 'assistant',
+          parts: [{ type: 'text', content: 'Photosynthesis turns light into chemical energy.' }],
+          finish_reason: 'stop',
+        },
+      ]);
+    });
+  });
+
   it('429 RESOURCE_EXHAUSTED: error.type rate_limit, ERROR status; the app gets the SDK error', async () => {
     provider.enqueue({ status: 429, json: GEMINI_RESOURCE_EXHAUSTED });
     const err = await ai.models.generateContent(request).catch((e: unknown) => e);

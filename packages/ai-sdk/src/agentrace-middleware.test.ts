@@ -289,8 +289,74 @@ describe.skipIf(NODE_MAJOR < 22)('agentraceMiddleware (ai 7 declares Node >= 22)
         });
       }
       const [off, on] = otel.spans().filter((s) => s.name === 'chat gpt-4o');
-      expect(off?.attributes['gen_ai.input.messages']).toBeUndefined();
-      expect(String(on?.attributes['gen_ai.input.messages'])).toContain('the secret question');
+      for (const name of ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.tool.definitions'])
+        expect(off?.attributes[name]).toBeUndefined();
+      expect(JSON.parse(String(on?.attributes['gen_ai.input.messages']))).toEqual([
+        { role: 'user', parts: [{ type: 'text', content: 'the secret question' }] },
+      ]);
+      expect(JSON.parse(String(on?.attributes['gen_ai.output.messages']))).toEqual([
+        { role: 'assistant', parts: [{ type: 'text', content: 'b' }], finish_reason: 'stop' },
+      ]);
+    });
+
+    it('content on: system, tools and tool calls in the conventions shape, masked, redactor applied', async () => {
+      const mock = openaiModel({
+        doGenerate: {
+          ...generated('unused'),
+          content: [
+            { type: 'tool-call', toolCallId: 'call_9', toolName: 'weather', input: '{"city":"Oslo"}' },
+          ],
+          finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+        },
+      });
+      await agent({
+        captureContent: true,
+        contentRedactor: (content) =>
+          content.toolDefinitions
+            ? { ...content, toolDefinitions: [{ type: 'function', name: 'hidden' }] }
+            : content,
+      }).run(async (session) => {
+        const model = wrapLanguageModel({ model: mock, middleware: agentraceMiddleware({ session }) });
+        await generateText({
+          model,
+          system: 'Use key sk-proj-AbCdEfGhIjKlMnOpQrStUvWx',
+          prompt: 'Weather?',
+          tools: { weather: tool({ inputSchema: z.object({ city: z.string() }) }) },
+        });
+      });
+      const chat = otel.span('chat gpt-4o');
+      expect(JSON.parse(String(chat.attributes['gen_ai.input.messages']))).toEqual([
+        { role: 'system', parts: [{ type: 'text', content: 'Use key [REDACTED]' }] },
+        { role: 'user', parts: [{ type: 'text', content: 'Weather?' }] },
+      ]);
+      expect(JSON.parse(String(chat.attributes['gen_ai.tool.definitions']))).toEqual([
+        { type: 'function', name: 'hidden' },
+      ]);
+      expect(JSON.parse(String(chat.attributes['gen_ai.output.messages']))).toEqual([
+        {
+          role: 'assistant',
+          parts: [{ type: 'tool_call', id: 'call_9', name: 'weather', arguments: { city: 'Oslo' } }],
+          finish_reason: 'tool_call',
+        },
+      ]);
+    });
+
+    it('content on, streamText: the output message is built from the stream parts', async () => {
+      const mock = openaiModel({
+        doStream: { stream: simulateReadableStream({ chunks: streamParts(['Hel', 'lo']) }) },
+      });
+      await agent({ captureContent: true }).run(async (session) => {
+        const model = wrapLanguageModel({ model: mock, middleware: agentraceMiddleware({ session }) });
+        const result = streamText({ model, prompt: 'Say hello' });
+        expect(await result.text).toBe('Hello');
+      });
+      const chat = otel.span('chat gpt-4o');
+      expect(JSON.parse(String(chat.attributes['gen_ai.output.messages']))).toEqual([
+        { role: 'assistant', parts: [{ type: 'text', content: 'Hello' }], finish_reason: 'stop' },
+      ]);
+      expect(JSON.parse(String(chat.attributes['gen_ai.input.messages']))).toEqual([
+        { role: 'user', parts: [{ type: 'text', content: 'Say hello' }] },
+      ]);
     });
   });
 

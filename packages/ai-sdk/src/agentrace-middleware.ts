@@ -49,8 +49,11 @@ export interface AgentraceMiddlewareOptions {
    */
   turnOptions?: AgentraceTurnOptions | ((call: AgentraceCall) => AgentraceTurnOptions | undefined);
   /**
-   * Whether to hand the call's prompt to the turn as its input. It is recorded (`gen_ai.input.messages`) only when
-   * the session captures message content, which is off by default. Default `true`.
+   * Whether to hand the call's prompt and tools to the turn as its input. They are recorded
+   * (`gen_ai.input.messages`, `gen_ai.tool.definitions`, in the GenAI conventions' shape) only when the session
+   * captures message content, which is off by default; the model's output (`gen_ai.output.messages`, built from
+   * the result or the stream parts) is recorded then too, through the session's redactor, masking and length
+   * cut. Default `true`.
    */
   recordInput?: boolean;
 }
@@ -101,7 +104,8 @@ export function agentraceMiddleware(options: AgentraceMiddlewareOptions): Langua
       attributes: { ...requestAttributes(params, { stream: call.type === 'stream' }), ...extra.attributes },
       usage: 'auto',
       ...(params.abortSignal !== undefined && { signal: params.abortSignal }),
-      ...(recordInput && { input: params.prompt }),
+      // Call options the session's content capture reads as the AI SDK's shape (prompt and tools).
+      ...(recordInput && { input: { prompt: params.prompt, tools: params.tools } }),
     };
   };
 

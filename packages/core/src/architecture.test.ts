@@ -20,6 +20,8 @@ const TELEMETRY_VOCABULARY = new Set([
   'telemetry/guard.ts',
   'telemetry/instruments.ts',
   'telemetry/content-capture.ts',
+  'telemetry/message-content.ts',
+  'telemetry/content-json.ts',
 ]);
 
 /** What each subsystem may import (besides itself). `index` is the package entry point: it re-exports all. */

@@ -3,6 +3,8 @@
 export type { CostBreakdown, PriceQuery, PriceTable, TokenUsage } from '@agentrace/pricing';
 export { AgentraceError, ValidationError } from '@agentrace/pricing';
 export * from './adapters/index.js';
+export type { ContentAccumulator, ContentShape } from './adapters/message-content.js';
+export { captureInput, captureOutput, createContentAccumulator } from './adapters/message-content.js';
 export type { StreamAccumulator, StreamAccumulatorOptions } from './adapters/stream-usage.js';
 export { createStreamAccumulator } from './adapters/stream-usage.js';
 export type { BreakerSource } from './breaker/breaker-set.js';
@@ -231,6 +233,33 @@ export {
   instrumentsForMeter,
   TOOL_DURATION_BUCKETS,
 } from './telemetry/instruments.js';
+export type {
+  BlobPart,
+  CapturedContent,
+  ContentCaptureOptions,
+  ContentOptionFields,
+  ContentRedactor,
+  FilePart,
+  GenericPart,
+  InputMessage,
+  MessagePart,
+  OutputMessage,
+  ReasoningPart,
+  ResolvedContentCapture,
+  TextPart,
+  ToolCallRequestPart,
+  ToolCallResponsePart,
+  ToolDefinition,
+  UriPart,
+} from './telemetry/message-content.js';
+export {
+  CONTENT_CAPTURE_OFF,
+  contentAttributes,
+  DEFAULT_MAX_CONTENT_LENGTH,
+  MIN_MAX_CONTENT_LENGTH,
+  recordContent,
+  resolveContentCapture,
+} from './telemetry/message-content.js';
 export { isModelCallRecorded, MODEL_CALL_CONTEXT_KEY } from './telemetry/model-call-context.js';
 export { maskSecrets, sanitize } from './telemetry/redact.js';
 export * as semconv from './telemetry/semconv.js';

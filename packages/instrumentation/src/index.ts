@@ -3,6 +3,7 @@
 
 export type { AnthropicInstrumentationConfig, ClientInstrumentationOptions } from './anthropic/index.js';
 export { ANTHROPIC_SDK_SUPPORTED_VERSIONS, AnthropicInstrumentation } from './anthropic/index.js';
+export type { ClientContentOptions } from './clients/message-content.js';
 export type { GoogleGenAIInstrumentationConfig } from './google-genai/index.js';
 export { GOOGLE_GENAI_SUPPORTED_VERSIONS, GoogleGenAIInstrumentation } from './google-genai/index.js';
 export type { InstrumentMcpOptions, McpInstrumentationConfig } from './mcp/index.js';

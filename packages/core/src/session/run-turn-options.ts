@@ -44,7 +44,14 @@ export interface RunTurnOptions<T> {
   signal?: AbortSignal;
   /** Extra request attributes for the model-call span (`gen_ai.request.max_tokens`, `gen_ai.request.temperature`, …). */
   attributes?: Attributes;
-  /** The turn's input messages; recorded as `gen_ai.input.messages` only when content capture is on. */
+  /**
+   * The turn's request, recorded only when content capture is on: the request body you send (OpenAI Chat
+   * Completions or Responses, Anthropic Messages with its `system` and `tools`, Gemini `contents` and
+   * `config`, AI SDK call options) or just its messages, or a string (one user message). It becomes
+   * `gen_ai.input.messages`, `gen_ai.system_instructions` and `gen_ai.tool.definitions` in the GenAI
+   * conventions' shape (see `captureInput`). With capture on, the output messages are read from the result (or
+   * built from a streamed result's chunks) whether or not `input` is given.
+   */
   input?: unknown;
   /** Recovery policy for this turn (overrides the agent's); `false` turns the agent's off for this call. */
   recovery?: RecoveryPolicy | false;

@@ -14,6 +14,7 @@ import {
 } from '../recovery/recovery-policy.js';
 import type { TurnGate } from '../state/turn-gate.js';
 import { captureContentFromEnv } from '../telemetry/content-capture.js';
+import { type ResolvedContentCapture, resolveContentCapture } from '../telemetry/message-content.js';
 import type { TelemetryOptions } from '../telemetry/session-telemetry.js';
 import type { UsageSink } from '../usage/usage-sink.js';
 
@@ -104,7 +105,7 @@ export interface ResolvedSessionConfig {
   readonly conversationId: string | undefined;
   readonly maxEvents: number;
   readonly clock: Clock;
-  readonly telemetry: TelemetryOptions & { captureContent: boolean };
+  readonly telemetry: TelemetryOptions & { captureContent: boolean; content: ResolvedContentCapture };
 }
 
 function text(field: string, value: unknown, optional: boolean): string | undefined {
@@ -175,6 +176,14 @@ export function resolveSessionConfig(opts: AgentSessionOptions): ResolvedSession
       expected: 'an integer ≥ 16',
     });
   }
+  if (opts.captureContent !== undefined && typeof opts.captureContent !== 'boolean') {
+    throw new ValidationError({ field: 'captureContent', value: opts.captureContent, expected: 'a boolean' });
+  }
+  const captureContent = opts.captureContent ?? captureContentFromEnv();
+  const content = resolveContentCapture(
+    { enabled: captureContent, maxLength: opts.maxContentLength, redact: opts.contentRedactor },
+    { enabled: 'captureContent', maxLength: 'maxContentLength', redact: 'contentRedactor' },
+  );
   const guardrails = opts.guardrails ?? [];
   if (!Array.isArray(guardrails)) {
     throw new ValidationError({ field: 'guardrails', value: guardrails, expected: 'an array of guardrails' });
@@ -222,7 +231,8 @@ export function resolveSessionConfig(opts: AgentSessionOptions): ResolvedSession
       ...(opts.tracerProvider && { tracerProvider: opts.tracerProvider }),
       ...(opts.meterProvider && { meterProvider: opts.meterProvider }),
       ...(maxAttributeLength !== undefined && { maxAttributeLength }),
-      captureContent: opts.captureContent ?? captureContentFromEnv(),
+      captureContent,
+      content,
     },
   };
 }

@@ -9,6 +9,7 @@ import { EMPTY_USAGE, toSnapshot } from '../usage/usage-input.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import type { CompletedCall } from './completed-call.js';
 import type { RunTurnOptions } from './run-turn-options.js';
+import { streamOutputContent } from './turn-content.js';
 import type { TurnCompletion, TurnResult } from './turn-result.js';
 import { observeStream, type StreamOutcome } from './turn-stream.js';
 
@@ -39,6 +40,8 @@ export interface StreamedTurnHost {
   checkBudget(turn: TurnTelemetry): boolean;
   /** Ends a turn as failed: classified, recovery recorded, `error.type` on its span. */
   turnFailed(err: unknown, turn: TurnTelemetry, signal: AbortSignal): void;
+  /** Whether message content is captured (the stream's output messages are then built from its chunks). */
+  readonly captureContent: boolean;
 }
 
 /**
@@ -53,6 +56,8 @@ export function observeStreamedTurn<T>(
   call: CompletedCall<T>,
 ): TurnResult<T> {
   const accumulator = createStreamAccumulator(call.provider !== undefined ? { provider: call.provider } : {});
+  // Built only with content capture on: joining every text delta costs something.
+  const content = host.captureContent ? streamOutputContent(turn) : undefined;
   let first = true;
   // The AI SDK reports a provider error mid-stream as an `error` part, not as a stream error.
   let partError: unknown;
@@ -79,6 +84,7 @@ export function observeStreamedTurn<T>(
         facts?.usage ??
         (opts.usage !== undefined && opts.usage !== 'auto' ? toSnapshot(opts.usage) : EMPTY_USAGE);
       turn.setAttributes({ [sc.ATTR_AGENTRACE_STREAM_OUTCOME]: outcome });
+      content?.record();
       if (outcome === 'failed' || outcome === 'cancelled') {
         // What was streamed before the failure may still be billed.
         if (!usage.isEmpty) {
@@ -125,6 +131,7 @@ export function observeStreamedTurn<T>(
       }
       if (isErrorPart(chunk)) partError ??= chunk.error;
       accumulator.add(chunk);
+      content?.accumulator.add(chunk);
     },
     onEnd: (outcome) => {
       if (partError !== undefined) finish('failed', partError);

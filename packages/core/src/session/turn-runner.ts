@@ -1,6 +1,7 @@
 import { ValidationError } from '@agentrace/pricing';
 import { context, type Span } from '@opentelemetry/api';
 import { detectResponse, detectResponseOrThrow } from '../adapters/detect-response.js';
+import { captureInput } from '../adapters/message-content.js';
 import { type ResponseFacts, responseAttributes } from '../adapters/response-facts.js';
 import type { UsageDetectionError } from '../adapters/usage-detection-error.js';
 import { CircuitOpenError } from '../breaker/circuit-open-error.js';
@@ -18,7 +19,6 @@ import { enterGates, settleGates, type TurnGateContext, type TurnGateTicket } fr
 import { errorTypeOf, sanitize } from '../telemetry/redact.js';
 import * as sc from '../telemetry/semconv.js';
 import type { SessionTelemetry } from '../telemetry/session-telemetry.js';
-import { serializeContent } from '../telemetry/span-attributes.js';
 import type { TurnSpanInit, TurnTelemetry } from '../telemetry/turn-telemetry.js';
 import { EMPTY_USAGE, toSnapshot, type UsageInput } from '../usage/usage-input.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
@@ -33,6 +33,7 @@ import type { SessionEmitter } from './session-emitter.js';
 import { MaxIterationsExceededError } from './session-errors.js';
 import { warnOnce } from './sink-errors.js';
 import { observeStreamedTurn, type StreamedTurnHost } from './streamed-turn.js';
+import { recordOutputContent } from './turn-content.js';
 import type { TurnResult } from './turn-result.js';
 import { isStreamResult } from './turn-stream.js';
 import { UNSPECIFIED_MODEL, type UsageRecorder } from './usage-recorder.js';
@@ -84,6 +85,7 @@ export class TurnRunner {
       recordCall: (turn, call, snapshot, facts) => this.#recordCall(turn, call, snapshot, facts),
       checkBudget: (turn) => usage.checkBudget(turn),
       turnFailed: (err, turn, signal) => this.turnFailed(err, turn, signal),
+      captureContent: host.telemetry.content.enabled,
     };
     this.#attemptHost = {
       telemetry: host.telemetry,
@@ -154,11 +156,7 @@ export class TurnRunner {
     if (opts.attributes !== undefined) init.attributes = opts.attributes;
     const telemetry = host.telemetry;
     const turn = telemetry.startTurn(init);
-    if (opts.input !== undefined && telemetry.captureContent) {
-      turn.setAttributes({
-        [sc.ATTR_GEN_AI_INPUT_MESSAGES]: serializeContent(opts.input, telemetry.maxLength),
-      });
-    }
+    if (opts.input !== undefined && telemetry.content.enabled) turn.recordContent(captureInput(opts.input));
     const signal = opts.signal ? AbortSignal.any([host.signal, opts.signal]) : host.signal;
 
     if (policy) {
@@ -261,7 +259,6 @@ export class TurnRunner {
     const resolved = this.#resolveUsageOrFail(opts, call, turn);
     return this.#finishCall(
       turn,
-      opts,
       call,
       resolved,
       this.#recordCall(turn, call, resolved.usage, resolved.facts),
@@ -284,7 +281,7 @@ export class TurnRunner {
     }
     const costUsd = this.#recordCall(turn, call, resolved.usage, resolved.facts);
     await settleGates(call.tickets, { ok: true, usage: resolved.usage, costUsd });
-    return this.#finishCall(turn, opts, call, resolved, costUsd);
+    return this.#finishCall(turn, call, resolved, costUsd);
   }
 
   /** The call's usage; when it cannot be read, the turn (and its attempt) fail as `usage` and the error is thrown. */
@@ -304,18 +301,13 @@ export class TurnRunner {
   /** Output content, the budget check and the end of the turn's span; the turn's result. */
   #finishCall<T>(
     turn: TurnTelemetry,
-    opts: RunTurnOptions<T>,
     call: CompletedCall<T>,
     resolved: ResolvedUsage,
     costUsd: number,
   ): TurnResult<T> {
     const { usage, facts } = resolved;
     const host = this.#host;
-    if (opts.input !== undefined && host.telemetry.captureContent) {
-      turn.setAttributes({
-        [sc.ATTR_GEN_AI_OUTPUT_MESSAGES]: serializeContent(call.result, host.telemetry.maxLength),
-      });
-    }
+    if (host.telemetry.content.enabled) recordOutputContent(turn, call.result);
     const over = host.usage.checkBudget(turn);
     turn.succeed(facts?.responseModel);
     const cfg = host.cfg;

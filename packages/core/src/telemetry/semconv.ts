@@ -58,6 +58,7 @@ export const ATTR_GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result';
 export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages';
 export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
 export const ATTR_GEN_AI_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions';
+export const ATTR_GEN_AI_TOOL_DEFINITIONS = 'gen_ai.tool.definitions';
 export const ATTR_GEN_AI_EVALUATION_NAME = 'gen_ai.evaluation.name';
 export const ATTR_GEN_AI_EVALUATION_SCORE_VALUE = 'gen_ai.evaluation.score.value';
 export const ATTR_GEN_AI_EVALUATION_SCORE_LABEL = 'gen_ai.evaluation.score.label';
@@ -135,6 +136,8 @@ export const ATTR_AGENTRACE_CONTEXT_BUDGET = 'agentrace.context.budget';
 export const ATTR_AGENTRACE_TURN_ATTEMPTS = 'agentrace.turn.attempts';
 export const ATTR_AGENTRACE_TURN_OUTCOME = 'agentrace.turn.outcome';
 export const ATTR_AGENTRACE_STREAM_OUTCOME = 'agentrace.stream.outcome';
+/** The content attributes (`gen_ai.input.messages`, …) that were cut to the content length limit. */
+export const ATTR_AGENTRACE_CONTENT_TRUNCATED = 'agentrace.content.truncated';
 export const ATTR_AGENTRACE_CIRCUIT_BREAKER_NAME = 'agentrace.circuit_breaker.name';
 export const ATTR_AGENTRACE_CIRCUIT_BREAKER_STATE = 'agentrace.circuit_breaker.state';
 export const ATTR_AGENTRACE_CIRCUIT_BREAKER_FROM = 'agentrace.circuit_breaker.from_state';

@@ -506,20 +506,73 @@ describe('content, masking and limits', () => {
       expect(dump).not.toContain(text);
   });
 
-  it('records content when opted in (option), masked and length-limited', async () => {
-    await agent({ captureContent: true, maxAttributeLength: 64 }).run(async (s) => {
-      await s.runTurn(() => ({ answer: 'x'.repeat(500) }), {
-        model: 'gpt-4o',
-        input: [{ content: 'key sk-proj-AbCdEfGhIjKlMnOpQrStUvWx' }],
-      });
+  it('records content when opted in (option): GenAI message shape, masked and length-limited', async () => {
+    await agent({ captureContent: true, maxContentLength: 200 }).run(async (s) => {
+      await s.runTurn(
+        () => ({
+          object: 'chat.completion',
+          choices: [
+            { index: 0, message: { role: 'assistant', content: 'x'.repeat(500) }, finish_reason: 'stop' },
+          ],
+        }),
+        { model: 'gpt-4o', input: [{ role: 'user', content: 'key sk-proj-AbCdEfGhIjKlMnOpQrStUvWx' }] },
+      );
       await s.runTool('lookup', () => 'tool result text', { args: { q: 'arg text' } });
     });
     const chat = otel.span('chat gpt-4o');
-    expect(chat.attributes['gen_ai.input.messages']).toBe('[{"content":"key [REDACTED]"}]');
-    expect(String(chat.attributes['gen_ai.output.messages'])).toHaveLength(64);
+    expect(JSON.parse(String(chat.attributes['gen_ai.input.messages']))).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'key [REDACTED]' }] },
+    ]);
+    const output = String(chat.attributes['gen_ai.output.messages']);
+    expect(output.length).toBeLessThanOrEqual(200);
+    const [message] = JSON.parse(output);
+    expect(message).toMatchObject({ role: 'assistant', finish_reason: 'stop' });
+    expect(message.parts[0].content).toMatch(/^x+…$/);
+    expect(chat.attributes['agentrace.content.truncated']).toEqual(['gen_ai.output.messages']);
     const tool = otel.span('execute_tool lookup');
     expect(tool.attributes['gen_ai.tool.call.arguments']).toBe('{"q":"arg text"}');
     expect(tool.attributes['gen_ai.tool.call.result']).toBe('tool result text');
+  });
+
+  it('passes content through the redactor first; a throwing redactor drops the content, not the turn', async () => {
+    const seen: unknown[] = [];
+    await agent({
+      captureContent: true,
+      contentRedactor: (content) => {
+        seen.push(content);
+        if (content.outputMessages) return undefined;
+        return {
+          ...content,
+          inputMessages: content.inputMessages?.map((m) => ({
+            ...m,
+            parts: m.parts.map((p) => (p.type === 'text' ? { ...p, content: 'scrubbed' } : p)),
+          })),
+        };
+      },
+    }).run((s) => s.runTurn(() => 'the answer', { model: 'gpt-4o', input: 'call me at 555-0100' }));
+    const chat = otel.span('chat gpt-4o');
+    expect(chat.attributes['gen_ai.input.messages']).toBe(
+      '[{"role":"user","parts":[{"type":"text","content":"scrubbed"}]}]',
+    );
+    expect(chat.attributes['gen_ai.output.messages']).toBeUndefined();
+    expect(seen).toHaveLength(2);
+
+    const result = await agent({
+      captureContent: true,
+      contentRedactor: () => {
+        throw new Error('redactor bug');
+      },
+    }).run((s) => s.runTurn(() => 'still answered', { model: 'claude-sonnet-4-5', input: 'hello' }));
+    expect(result).toMatchObject({ ok: true, result: 'still answered' });
+    const other = otel.span('chat claude-sonnet-4-5');
+    expect(other.attributes['gen_ai.input.messages']).toBeUndefined();
+    expect(other.attributes['gen_ai.output.messages']).toBeUndefined();
+  });
+
+  it('rejects bad content options with a typed error naming the option', () => {
+    expect(() => agent({ captureContent: true, maxContentLength: 10 })).toThrow(/maxContentLength/);
+    expect(() => agent({ contentRedactor: 'no' as never })).toThrow(/contentRedactor/);
+    expect(() => agent({ captureContent: 'yes' as never })).toThrow(/captureContent/);
   });
 
   it('honours OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', async () => {
@@ -534,7 +587,12 @@ describe('content, masking and limits', () => {
       if (before === undefined) delete process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT;
       else process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = before;
     }
-    expect(otel.span('chat gpt-4o').attributes['gen_ai.input.messages']).toBe('in');
+    expect(otel.span('chat gpt-4o').attributes['gen_ai.input.messages']).toBe(
+      '[{"role":"user","parts":[{"type":"text","content":"in"}]}]',
+    );
+    expect(otel.span('chat gpt-4o').attributes['gen_ai.output.messages']).toBe(
+      '[{"role":"assistant","parts":[{"type":"text","content":"out"}],"finish_reason":"stop"}]',
+    );
     expect(otel.span('chat claude-sonnet-4-5').attributes['gen_ai.input.messages']).toBeUndefined();
   });
 

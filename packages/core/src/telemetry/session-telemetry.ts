@@ -16,6 +16,12 @@ import { VERSION } from '../common/version.js';
 import type { AgentEvent } from '../lifecycle/agent-event.js';
 import { guard, guarded } from './guard.js';
 import { INSTRUMENTATION_SCOPE, type Instruments, instrumentsFor } from './instruments.js';
+import {
+  CONTENT_CAPTURE_OFF,
+  type ContentCaptureOptions,
+  type ContentRedactor,
+  type ResolvedContentCapture,
+} from './message-content.js';
 import { DEFAULT_MAX_ATTRIBUTE_LENGTH } from './redact.js';
 import * as sc from './semconv.js';
 import { defined, markError, NOOP_SPAN, type UsageCounts, usageAttributes } from './span-attributes.js';
@@ -36,6 +42,16 @@ export interface TelemetryOptions {
   captureContent?: boolean;
   /** Longest string recorded in an attribute (after secret masking). Default 1024. */
   maxAttributeLength?: number;
+  /**
+   * Longest message-content attribute (`gen_ai.input.messages`, …) as JSON, in UTF-16 code units; longer content
+   * is cut so that its JSON stays valid (see {@link ContentCaptureOptions.maxLength}). Default 16 384.
+   */
+  maxContentLength?: number;
+  /**
+   * Your redaction of message content, run before secret masking and the length cut: return what may be
+   * recorded, or `undefined` to record none of it. If it throws, that content is dropped (never the turn).
+   */
+  contentRedactor?: ContentRedactor;
 }
 
 // Distinct call shapes (operation × provider × model × response model × error type) cached per session.
@@ -67,6 +83,7 @@ export class SessionTelemetry implements TelemetryHost {
   /** Context carrying the session span; turn and tool spans are parented explicitly on it. */
   readonly context: Context;
   readonly captureContent: boolean;
+  readonly content: ResolvedContentCapture;
   readonly maxLength: number;
   readonly agentName: string;
   readonly #meterProvider: MeterProvider | undefined;
@@ -75,13 +92,17 @@ export class SessionTelemetry implements TelemetryHost {
   // Consecutive turns nearly always share a shape: checking the last one avoids building the key string.
   #lastSet: { shape: readonly (string | undefined)[]; set: MetricAttributeSet } | undefined;
 
-  constructor(init: SessionSpanInit, options: TelemetryOptions & { captureContent: boolean }) {
+  constructor(
+    init: SessionSpanInit,
+    options: TelemetryOptions & { captureContent: boolean; content?: ResolvedContentCapture },
+  ) {
     this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
       INSTRUMENTATION_SCOPE,
       VERSION,
     );
     this.#meterProvider = options.meterProvider;
     this.captureContent = options.captureContent;
+    this.content = options.content ?? CONTENT_CAPTURE_OFF;
     this.maxLength = options.maxAttributeLength ?? DEFAULT_MAX_ATTRIBUTE_LENGTH;
     this.agentName = init.role;
     this.#startMs = performance.now();

@@ -1,5 +1,6 @@
 import type { Attributes, Span, Tracer } from '@opentelemetry/api';
 import type { Instruments } from './instruments.js';
+import type { ResolvedContentCapture } from './message-content.js';
 
 /** The attribute sets of one model call's metric points (shared between calls of the same shape). */
 export interface MetricAttributeSet {
@@ -21,6 +22,8 @@ export interface MetricAttributeSet {
 export interface TelemetryHost {
   readonly tracer: Tracer;
   readonly captureContent: boolean;
+  /** How message content (`gen_ai.input.messages`, …) is captured: off unless content capture is on. */
+  readonly content: ResolvedContentCapture;
   readonly maxLength: number;
   readonly agentName: string;
   /** The instruments of the configured meter provider (or the global one as it is now). */

@@ -8,6 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { guard, guarded } from './guard.js';
+import { type CapturedContent, recordContent } from './message-content.js';
 import { MODEL_CALL_CONTEXT_KEY } from './model-call-context.js';
 import * as sc from './semconv.js';
 import { defined, markError, NOOP_SPAN, type UsageCounts, usageAttributes } from './span-attributes.js';
@@ -150,6 +151,14 @@ export class TurnTelemetry {
       instruments.tokenUsage.record(usage.outputTokens, set.output);
       instruments.addCost(set.key, set.base, costUsd);
     });
+  }
+
+  /**
+   * Records message content (`gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.system_instructions`,
+   * `gen_ai.tool.definitions`) when content capture is on: redacted, masked and cut as the session says.
+   */
+  recordContent(content: CapturedContent): void {
+    recordContent(this.span, content, this.#session.content);
   }
 
   /** Sets attributes (guarded, skipped when not recording). */

@@ -11,6 +11,7 @@ import {
   type ClientInstrumentationOptions,
   type ResolvedClientOptions,
   resolveClientOptions,
+  validateClientOptions,
 } from '../clients/client-call.js';
 import { satisfiesMajorRange } from '../clients/version-range.js';
 import { INSTRUMENTATION_PACKAGE_NAME } from '../package-name.js';
@@ -44,7 +45,9 @@ interface MessagesExports {
  * ```
  */
 export class AnthropicInstrumentation extends InstrumentationBase<AnthropicInstrumentationConfig> {
+  /** @throws {ValidationError} a content option of the wrong type or range (`field` names it). */
   constructor(config: AnthropicInstrumentationConfig = {}) {
+    validateClientOptions(config);
     super(`${INSTRUMENTATION_PACKAGE_NAME}/anthropic`, VERSION, config);
   }
 

@@ -9,6 +9,7 @@ import {
   requestAttributes,
   serverAttributes,
 } from '../clients/client-call.js';
+import { recordRequestContent, recordResponseContent } from '../clients/message-content.js';
 import { activeModelCall, type ModelCall, startModelCall } from '../frameworks/model-call.js';
 
 /** The request parameters of `messages.create` recorded on the span, by the attribute each goes to. */
@@ -101,6 +102,7 @@ export function tracedCreate(tracing: MessagesTracing, original: SdkMethod): Sdk
     });
     if (!call) return original.apply(this, args);
     const started = call;
+    recordRequestContent(started, params, 'anthropic', tracing.options);
     let result: unknown;
     try {
       result = withoutSdkSpans(client, () => context.with(started.context, () => original.apply(this, args)));
@@ -160,8 +162,8 @@ function observeResult(
           (data) => {
             settle();
             guarded('messages.create response', () => {
-              if (streamed) observeStream(data as object, call, startedAt, options, 'anthropic');
-              else endWithMessage(call, data);
+              if (streamed) observeStream(data as object, call, startedAt, options, 'anthropic', 'anthropic');
+              else endWithMessage(call, data, options);
             });
           },
           (err: unknown) => {
@@ -195,7 +197,8 @@ function observeResult(
   }
 }
 
-function endWithMessage(call: ModelCall, data: unknown): void {
+function endWithMessage(call: ModelCall, data: unknown, options: ResolvedClientOptions): void {
+  recordResponseContent(call, data, 'anthropic', options);
   try {
     call.end(endFromFacts(readAnthropicMessage(data as Parameters<typeof readAnthropicMessage>[0])));
   } catch (err) {

@@ -1,16 +1,25 @@
 import {
+  type ContentShape,
   classifyError,
   createStreamAccumulator,
   failureClassFor,
+  type ResolvedContentCapture,
   type ResponseFacts,
   semconv as sc,
 } from '@agentrace/core';
 import { type Attributes, diag } from '@opentelemetry/api';
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import type { ModelCall, ModelCallEnd } from '../frameworks/model-call.js';
+import {
+  type ClientContentOptions,
+  clientContentOf,
+  recordStreamContent,
+  resolveClientContent,
+  streamContentAccumulator,
+} from './message-content.js';
 
-/** Options every model-client instrumentation takes. */
-export interface ClientInstrumentationOptions {
+/** Options every model-client instrumentation takes (message content: see {@link ClientContentOptions}). */
+export interface ClientInstrumentationOptions extends ClientContentOptions {
   /** Longest string attribute (error messages); default 1024. */
   maxAttributeLength?: number;
   /**
@@ -24,14 +33,27 @@ export interface ClientInstrumentationOptions {
 export interface ResolvedClientOptions {
   readonly maxLength: number;
   readonly abandonAfterMs: number;
+  /** Message-content capture (off unless `captureMessageContent` or the environment variable turns it on). */
+  readonly content: ResolvedContentCapture;
 }
 
-/** Resolves the options with their defaults. @internal */
+/** Resolves the options with their defaults (never throws: see {@link validateClientOptions}). @internal */
 export function resolveClientOptions(options: ClientInstrumentationOptions): ResolvedClientOptions {
   return {
     maxLength: options.maxAttributeLength ?? 1024,
     abandonAfterMs: options.abandonAfterMs ?? 600_000,
+    content: clientContentOf(options),
   };
+}
+
+/**
+ * Checks the options an instrumentation is built with, so that a mistake is reported where it is made.
+ *
+ * @throws {ValidationError} a content option of the wrong type or range; `field` names it.
+ * @internal
+ */
+export function validateClientOptions(options: ClientInstrumentationOptions): void {
+  resolveClientContent(options);
 }
 
 /** Runs a step of agentrace's own bookkeeping: what it throws is logged, never thrown into the app. */
@@ -112,7 +134,8 @@ export type StreamEndKind = 'completed' | 'abandoned';
 /**
  * Shadows `stream[Symbol.asyncIterator]` on the instance so every event passes through core's stream
  * accumulator on its way to the app, unchanged. The call ends when the iteration ends (completed), stops early
- * (abandoned) or throws (failed); time to first chunk is recorded on the first event.
+ * (abandoned) or throws (failed); time to first chunk is recorded on the first event. With `contentShape` and
+ * content capture on, the output messages are built from the events too and recorded when the stream ends.
  */
 export function observeStream(
   stream: object,
@@ -120,6 +143,7 @@ export function observeStream(
   startedAt: number,
   options: ResolvedClientOptions,
   provider: string,
+  contentShape?: ContentShape,
 ): void {
   const original = (stream as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown> })[
     Symbol.asyncIterator
@@ -129,6 +153,8 @@ export function observeStream(
     return;
   }
   const acc = createStreamAccumulator({ provider });
+  // Only with content capture on (and a shape to read): joining every delta costs something.
+  const content = streamContentAccumulator(contentShape, options);
   let first = true;
   let done = false;
   const finish = (kind: StreamEndKind) => {
@@ -136,6 +162,7 @@ export function observeStream(
     done = true;
     guarded('stream end', () => {
       call.span.setAttribute(sc.ATTR_AGENTRACE_STREAM_OUTCOME, kind);
+      recordStreamContent(call, content, options);
       let facts: ResponseFacts | undefined;
       try {
         facts = acc.facts();
@@ -148,7 +175,10 @@ export function observeStream(
   const fail = (err: unknown) => {
     if (done) return;
     done = true;
-    guarded('stream failure', () => failCall(call, err, options.maxLength));
+    guarded('stream failure', () => {
+      recordStreamContent(call, content, options);
+      failCall(call, err, options.maxLength);
+    });
   };
   const timer = setTimeout(() => finish('abandoned'), options.abandonAfterMs);
   timer.unref?.();
@@ -180,6 +210,7 @@ export function observeStream(
               guarded('first chunk', () => call.firstChunk((performance.now() - startedAt) / 1000));
             }
             acc.add(r.value);
+            content?.add(r.value);
           }
           return r;
         },

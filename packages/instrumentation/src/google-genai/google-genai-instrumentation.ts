@@ -10,6 +10,7 @@ import {
   type ClientInstrumentationOptions,
   type ResolvedClientOptions,
   resolveClientOptions,
+  validateClientOptions,
 } from '../clients/client-call.js';
 import { satisfiesMajorRange } from '../clients/version-range.js';
 import { INSTRUMENTATION_PACKAGE_NAME } from '../package-name.js';
@@ -49,7 +50,9 @@ interface GenAIExports {
  * ```
  */
 export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAIInstrumentationConfig> {
+  /** @throws {ValidationError} a content option of the wrong type or range (`field` names it). */
   constructor(config: GoogleGenAIInstrumentationConfig = {}) {
+    validateClientOptions(config);
     super(`${INSTRUMENTATION_PACKAGE_NAME}/google-genai`, VERSION, config);
   }
 

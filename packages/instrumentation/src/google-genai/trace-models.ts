@@ -9,6 +9,7 @@ import {
   requestAttributes,
   serverAttributes,
 } from '../clients/client-call.js';
+import { recordRequestContent, recordResponseContent } from '../clients/message-content.js';
 import { activeModelCall, type ModelCall, startModelCall } from '../frameworks/model-call.js';
 
 /** The `config` fields of a `generateContent` request recorded on the span, by the attribute each goes to. */
@@ -102,6 +103,7 @@ export function tracedGenerate(tracing: ModelsTracing, original: SdkMethod, stre
     });
     if (!call) return original.apply(this, args);
     const started = call;
+    recordRequestContent(started, params, 'gemini', tracing.options);
     let result: unknown;
     try {
       result = context.with(started.context, () => original.apply(this, args));
@@ -118,8 +120,8 @@ export function tracedGenerate(tracing: ModelsTracing, original: SdkMethod, stre
       (value: unknown) => {
         guarded('generateContent response', () => {
           if (streamed && typeof value === 'object' && value !== null) {
-            observeStream(value, started, startedAt, tracing.options, provider);
-          } else endWithResponse(started, value);
+            observeStream(value, started, startedAt, tracing.options, provider, 'gemini');
+          } else endWithResponse(started, value, tracing.options);
         });
         return value;
       },
@@ -131,7 +133,8 @@ export function tracedGenerate(tracing: ModelsTracing, original: SdkMethod, stre
   };
 }
 
-function endWithResponse(call: ModelCall, data: unknown): void {
+function endWithResponse(call: ModelCall, data: unknown, options: ResolvedClientOptions): void {
+  recordResponseContent(call, data, 'gemini', options);
   try {
     call.end(endFromFacts(readGeminiResponse(data as Parameters<typeof readGeminiResponse>[0])));
   } catch (err) {
