@@ -127,14 +127,20 @@ export class AgentraceTracingProcessor {
    * or a new one), wrapped so that inside an SDK span the active OpenTelemetry span is the one made for it.
    */
   contextStorage(inner: ContextStorage<SdkContextStore>): ContextStorage<SdkContextStore> {
-    return bridgeStorage(inner, (store) => {
-      if (!store?.active) return undefined;
-      if (store.span) {
-        const entry = this.#spans.get(store.span.spanId);
-        if (entry) return entry.ctx;
-      }
-      return store.trace ? this.#traces.get(store.trace.traceId)?.ctx : undefined;
-    });
+    return bridgeStorage(inner, (store) => this.contextOf(store));
+  }
+
+  /**
+   * The OpenTelemetry context of the span made for the SDK span (or trace) `store` holds, or undefined when
+   * this processor made none.
+   */
+  contextOf(store: SdkContextStore | undefined): Context | undefined {
+    if (!store?.active) return undefined;
+    if (store.span) {
+      const entry = this.#spans.get(store.span.spanId);
+      if (entry) return entry.ctx;
+    }
+    return store.trace ? this.#traces.get(store.trace.traceId)?.ctx : undefined;
   }
 
   start(): void {}
