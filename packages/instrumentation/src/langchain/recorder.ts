@@ -52,9 +52,13 @@ interface Entry extends OpenEntry {
   readonly kind: 'agent' | 'chain' | 'model' | 'tool' | 'retriever';
   readonly agent: AgentState | undefined;
   readonly rootRunId: string;
+  /** The parent run's id: the way up to the agent. */
+  readonly parentId: string | undefined;
   model?: ModelCall;
   /** The model call a child of this run has in flight: the provider request made in this run's scope is it. */
   activeModel?: Context;
+  /** A model run: the ancestors whose scope carries its marked context while it is in flight. */
+  marking?: { readonly ctx: Context; readonly on: Entry[] };
 }
 
 interface AgentState {
@@ -162,6 +166,7 @@ export class LangChainRecorder {
       kind,
       agent: made.agent ?? parent?.agent,
       rootRunId: parent?.rootRunId ?? runId,
+      parentId: parentRunId,
       ...(made.model && { model: made.model }),
     };
     this.#runs.set(runId, entry);
@@ -216,6 +221,7 @@ export class LangChainRecorder {
           kind: 'chain',
           agent: parent?.agent,
           rootRunId: parent?.rootRunId ?? runId,
+          parentId: parentRunId,
         });
         return;
       }
@@ -306,18 +312,41 @@ export class LangChainRecorder {
       if (this.#resolved.captureContent) {
         call.span.setAttribute(sc.ATTR_GEN_AI_INPUT_MESSAGES, contentString(input, this.#resolved.maxLength));
       }
-      // The provider request LangChain makes next runs in the parent run's scope: while it is in flight, that
-      // scope's active span is this call's, marked as recorded, so a client instrumentation stays silent.
-      if (parent) parent.activeModel = markModelCall(call.context);
       return { span: call.span, ctx: call.context, model: call };
     });
+    const entry = this.#runs.get(runId);
+    if (entry) this.#mark(entry);
   }
 
-  handleLLMEnd(output: unknown, runId: string, parentRunId?: string): void {
+  /**
+   * The provider request LangChain makes next runs in the scope of one of the model run's ancestors (its parent,
+   * or a folded sequence or graph node above it, depending on how the model was invoked): while the call is in
+   * flight, every ancestor's scope up to the agent carries the call's context, marked as recorded, so a client
+   * instrumentation (`openai`) stays silent and its HTTP span nests under the chat span.
+   */
+  #mark(model: Entry): void {
+    const ctx = markModelCall(model.ctx);
+    const on: Entry[] = [];
+    for (let id = model.parentId, e = id ? this.#runs.get(id) : undefined; e; ) {
+      e.activeModel = ctx;
+      on.push(e);
+      if (e.kind === 'agent' || on.length > 64) break;
+      id = e.parentId;
+      e = id ? this.#runs.get(id) : undefined;
+    }
+    model.marking = { ctx, on };
+  }
+
+  #unmark(model: Entry | undefined): void {
+    for (const e of model?.marking?.on ?? []) {
+      if (e.activeModel === model?.marking?.ctx) delete e.activeModel;
+    }
+  }
+
+  handleLLMEnd(output: unknown, runId: string, _parentRunId?: string): void {
     safely('langchain llm end', () => {
       const entry = this.#runs.take(runId);
-      const parent = this.#parent(parentRunId);
-      if (parent) delete parent.activeModel;
+      this.#unmark(entry);
       if (!entry?.model) return;
       const facts = usageFromLangChain(output);
       if (this.#resolved.captureContent && facts.outputText !== undefined) {
@@ -344,11 +373,10 @@ export class LangChainRecorder {
     });
   }
 
-  handleLLMError(err: unknown, runId: string, parentRunId?: string): void {
+  handleLLMError(err: unknown, runId: string, _parentRunId?: string): void {
     safely('langchain llm error', () => {
       const entry = this.#runs.take(runId);
-      const parent = this.#parent(parentRunId);
-      if (parent) delete parent.activeModel;
+      this.#unmark(entry);
       if (!entry?.model) return;
       const scenario = classifyError(err);
       entry.model.span.setAttribute(sc.ATTR_AGENT_FAILURE_CLASS, failureClassFor(scenario));
