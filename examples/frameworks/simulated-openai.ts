@@ -35,7 +35,7 @@ function nextStep(offered: string[], called: string[]): Step {
 let seq = 0;
 
 // biome-ignore lint/suspicious/noExplicitAny: a request body of the wire format, read loosely as a server does
-type Body = Record<string, any>;
+export type Body = Record<string, any>;
 
 function responses(body: Body) {
   const input = Array.isArray(body.input) ? body.input : [];
@@ -115,6 +115,18 @@ function chatCompletions(body: Body) {
       total_tokens: promptTokens + completionTokens,
     },
   };
+}
+
+/**
+ * The scripted answer to one request (`/v1/responses` or `/v1/chat/completions`, not streamed), or undefined for
+ * any other route: what the server answers, for an in-process `fetch` (the benchmark's, which leaves the network
+ * out of what it measures).
+ */
+export function simulatedAnswer(path: string, body: Body): object | undefined {
+  if (body.stream === true) return undefined;
+  if (path.endsWith('/responses')) return responses(body);
+  if (path.endsWith('/chat/completions')) return chatCompletions(body);
+  return undefined;
 }
 
 /**

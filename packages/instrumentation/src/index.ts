@@ -3,7 +3,6 @@
 
 export type { AnthropicInstrumentationConfig, ClientInstrumentationOptions } from './anthropic/index.js';
 export { ANTHROPIC_SDK_SUPPORTED_VERSIONS, AnthropicInstrumentation } from './anthropic/index.js';
-export { MissingPeerDependencyError } from './frameworks/missing-peer.js';
 export type { GoogleGenAIInstrumentationConfig } from './google-genai/index.js';
 export { GOOGLE_GENAI_SUPPORTED_VERSIONS, GoogleGenAIInstrumentation } from './google-genai/index.js';
 export type { LangChainInstrumentationConfig } from './langchain/langchain-instrumentation.js';

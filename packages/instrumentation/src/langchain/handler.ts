@@ -1,6 +1,5 @@
 import type { ContextStorage } from '../frameworks/bridged-storage.js';
-import { AGENTRACE_HANDLER_NAME } from './handler-methods.js';
-import { BaseCallbackHandler } from './peer.js';
+import { AGENTRACE_HANDLER_NAME } from './handler-name.js';
 import { type LangChainHandlerOptions, LangChainRecorder } from './recorder.js';
 
 export type { LangChainHandlerOptions } from './recorder.js';
@@ -15,14 +14,35 @@ export { ChainSpans, LANGCHAIN_SCOPE } from './recorder.js';
  * `error.type` and `agent.failure_class`. Pass it in `callbacks: [handler]`, or let the register entry
  * install it for every run. It never throws into LangChain.
  */
-export class AgentraceCallbackHandler extends BaseCallbackHandler {
-  override name = AGENTRACE_HANDLER_NAME;
+export class AgentraceCallbackHandler {
+  // The fields LangChain's callback manager reads of a handler (`BaseCallbackHandler`'s), declared here so that
+  // this entry needs nothing of `@langchain/core` to load: LangChain takes any object with a `name` as a handler.
+  /** The handler's name; a manager holds one handler of a name. */
+  readonly name = AGENTRACE_HANDLER_NAME;
+  /** Awaited: the handler is synchronous and cheap, and a span must exist before the run's work starts. */
+  readonly awaitHandlers = true;
+  /** Never: nothing agentrace does may fail a run. */
+  readonly raiseError = false;
+  readonly ignoreLLM = false;
+  readonly ignoreChain = false;
+  readonly ignoreAgent = false;
+  readonly ignoreRetriever = false;
+  readonly ignoreCustomEvent = false;
+  readonly lc_serializable = false;
   readonly #recorder: LangChainRecorder;
 
   constructor(options: LangChainHandlerOptions = {}) {
-    // Awaited: the handler is synchronous and cheap, and a span must exist before the run's work starts.
-    super({ _awaitHandler: true });
     this.#recorder = new LangChainRecorder(options);
+  }
+
+  /** The same handler: its runs table is one per handler, so a copy would lose the runs it has open. */
+  copy(): this {
+    return this;
+  }
+
+  /** What LangChain serializes of a handler it cannot rebuild. */
+  toJSON(): { lc: 1; type: 'not_implemented'; id: string[] } {
+    return { lc: 1, type: 'not_implemented', id: ['agentrace', 'AgentraceCallbackHandler'] };
   }
 
   /** Runs open now. */
@@ -51,55 +71,55 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
   }
 
   // The callbacks LangChain calls, each handed to the recorder (which never throws).
-  override handleChainStart(...args: Parameters<LangChainRecorder['handleChainStart']>): void {
+  handleChainStart(...args: Parameters<LangChainRecorder['handleChainStart']>): void {
     this.#recorder.handleChainStart(...args);
   }
 
-  override handleChainEnd(...args: Parameters<LangChainRecorder['handleChainEnd']>): void {
+  handleChainEnd(...args: Parameters<LangChainRecorder['handleChainEnd']>): void {
     this.#recorder.handleChainEnd(...args);
   }
 
-  override handleChainError(...args: Parameters<LangChainRecorder['handleChainError']>): void {
+  handleChainError(...args: Parameters<LangChainRecorder['handleChainError']>): void {
     this.#recorder.handleChainError(...args);
   }
 
-  override handleChatModelStart(...args: Parameters<LangChainRecorder['handleChatModelStart']>): void {
+  handleChatModelStart(...args: Parameters<LangChainRecorder['handleChatModelStart']>): void {
     this.#recorder.handleChatModelStart(...args);
   }
 
-  override handleLLMStart(...args: Parameters<LangChainRecorder['handleLLMStart']>): void {
+  handleLLMStart(...args: Parameters<LangChainRecorder['handleLLMStart']>): void {
     this.#recorder.handleLLMStart(...args);
   }
 
-  override handleLLMEnd(...args: Parameters<LangChainRecorder['handleLLMEnd']>): void {
+  handleLLMEnd(...args: Parameters<LangChainRecorder['handleLLMEnd']>): void {
     this.#recorder.handleLLMEnd(...args);
   }
 
-  override handleLLMError(...args: Parameters<LangChainRecorder['handleLLMError']>): void {
+  handleLLMError(...args: Parameters<LangChainRecorder['handleLLMError']>): void {
     this.#recorder.handleLLMError(...args);
   }
 
-  override handleToolStart(...args: Parameters<LangChainRecorder['handleToolStart']>): void {
+  handleToolStart(...args: Parameters<LangChainRecorder['handleToolStart']>): void {
     this.#recorder.handleToolStart(...args);
   }
 
-  override handleToolEnd(...args: Parameters<LangChainRecorder['handleToolEnd']>): void {
+  handleToolEnd(...args: Parameters<LangChainRecorder['handleToolEnd']>): void {
     this.#recorder.handleToolEnd(...args);
   }
 
-  override handleToolError(...args: Parameters<LangChainRecorder['handleToolError']>): void {
+  handleToolError(...args: Parameters<LangChainRecorder['handleToolError']>): void {
     this.#recorder.handleToolError(...args);
   }
 
-  override handleRetrieverStart(...args: Parameters<LangChainRecorder['handleRetrieverStart']>): void {
+  handleRetrieverStart(...args: Parameters<LangChainRecorder['handleRetrieverStart']>): void {
     this.#recorder.handleRetrieverStart(...args);
   }
 
-  override handleRetrieverEnd(...args: Parameters<LangChainRecorder['handleRetrieverEnd']>): void {
+  handleRetrieverEnd(...args: Parameters<LangChainRecorder['handleRetrieverEnd']>): void {
     this.#recorder.handleRetrieverEnd(...args);
   }
 
-  override handleRetrieverError(...args: Parameters<LangChainRecorder['handleRetrieverError']>): void {
+  handleRetrieverError(...args: Parameters<LangChainRecorder['handleRetrieverError']>): void {
     this.#recorder.handleRetrieverError(...args);
   }
 }

@@ -8,8 +8,8 @@ import {
 } from '@opentelemetry/instrumentation';
 import type { ContextStorage } from '../frameworks/bridged-storage.js';
 import { INSTRUMENTATION_PACKAGE_NAME } from '../package-name.js';
-import { AGENTRACE_HANDLER_NAME, handlerMethods } from './handler-methods.js';
-import { type LangChainHandlerOptions, LangChainRecorder } from './recorder.js';
+import { AgentraceCallbackHandler, type LangChainHandlerOptions } from './handler.js';
+import { AGENTRACE_HANDLER_NAME } from './handler-name.js';
 
 /** The `@langchain/core` versions the LangChain instrumentation supports. */
 export const LANGCHAIN_CORE_SUPPORTED_VERSIONS = '>=1.0.0 <2';
@@ -25,7 +25,7 @@ const BRIDGED = Symbol.for('agentrace.langchain.bridged');
 // The callback manager's module, in the ESM and the CommonJS build of @langchain/core 1.x.
 const MANAGER_FILES = ['dist/callbacks/manager.js', 'dist/callbacks/manager.cjs'];
 
-type Handler = { name: string; awaitHandlers: boolean };
+type Handler = { readonly name: string };
 interface ManagerLike {
   handlers: Handler[];
   addHandler(handler: Handler, inherit?: boolean): void;
@@ -33,11 +33,10 @@ interface ManagerLike {
 type Configure = (this: unknown, ...args: unknown[]) => ManagerLike | undefined;
 interface ManagerModule {
   CallbackManager?: (new () => ManagerLike) & { _configureSync?: Configure; [PATCHED]?: Configure };
-  ensureHandler?: (handler: object) => Handler;
 }
 
 // Kept outside the instance: the base constructor runs `init` before subclass fields exist.
-const recorders = new WeakMap<LangChainInstrumentation, LangChainRecorder>();
+const handlers = new WeakMap<LangChainInstrumentation, AgentraceCallbackHandler>();
 const enabled = new WeakSet<LangChainInstrumentation>();
 
 /**
@@ -60,15 +59,15 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
     super(`${INSTRUMENTATION_PACKAGE_NAME}/langchain`, VERSION, config);
   }
 
-  /** What the installed handler reports to. */
-  get recorder(): LangChainRecorder {
-    let recorder = recorders.get(this);
-    if (!recorder) {
+  /** The handler it adds to every run's callbacks. */
+  get handler(): AgentraceCallbackHandler {
+    let handler = handlers.get(this);
+    if (!handler) {
       const { enabled: _enabled, ...options } = this.getConfig();
-      recorder = new LangChainRecorder(options);
-      recorders.set(this, recorder);
+      handler = new AgentraceCallbackHandler(options);
+      handlers.set(this, handler);
     }
-    return recorder;
+    return handler;
   }
 
   /** Patches a loaded `@langchain/core/callbacks/manager` module (what the module hooks call). */
@@ -76,13 +75,8 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
     const mod = exports as ManagerModule | undefined;
     const cm = mod?.CallbackManager;
     const original = cm?._configureSync;
-    if (!cm || typeof original !== 'function' || cm[PATCHED] || typeof mod.ensureHandler !== 'function')
-      return;
-    // A handler of this copy of @langchain/core (made by its own `ensureHandler`), so its checks hold.
-    const handler = mod.ensureHandler(handlerMethods(this.recorder));
-    handler.name = AGENTRACE_HANDLER_NAME;
-    // Awaited: the handler is synchronous and cheap, and a span must exist before the run's work starts.
-    handler.awaitHandlers = true;
+    if (!cm || typeof original !== 'function' || cm[PATCHED]) return;
+    const handler = this.handler;
     const instrumentation = this;
     const configure: Configure = function (this: unknown, ...args: unknown[]) {
       let manager = original.apply(this, args);
@@ -127,7 +121,7 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
       | undefined;
     if (existing && (existing as Record<symbol, unknown>)[BRIDGED]) return;
     // LangChain keeps a storage already there (it only fills an empty slot).
-    const storage = this.recorder.contextStorage(
+    const storage = this.handler.contextStorage(
       existing ?? new AsyncLocalStorage<Record<PropertyKey, unknown>>(),
     );
     Object.defineProperty(storage, BRIDGED, { value: true });

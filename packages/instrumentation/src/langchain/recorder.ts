@@ -76,7 +76,7 @@ const LC_CHILD_KEY = Symbol.for('lc:child_config');
  * models and LLMs → `chat {model}` with usage (from `usage_metadata`, else `llmOutput.tokenUsage`) and cost,
  * tools → `execute_tool {name}`, retrievers → `retrieval {name}`; other chains are folded or become internal
  * spans ({@link ChainSpans}). Errors carry `error.type` and `agent.failure_class`. Its `handle*` methods take
- * LangChain's callback arguments; {@link handlerMethods} hands them to a LangChain handler. It never throws.
+ * LangChain's callback arguments; `AgentraceCallbackHandler` hands them over. It never throws.
  */
 export class LangChainRecorder {
   readonly #tracer: Tracer;
