@@ -68,11 +68,9 @@ describe.skipIf(NODE_MAJOR < 22)(
     });
 
     it('added beside the SDK processors, re-added after the list is replaced, never twice', async () => {
-      const instrumentation = new OpenAIAgentsSdkInstrumentation({
-        enabled: false,
-        tracerProvider: otel.tracerProvider,
-        exclusive: false,
-      });
+      const instrumentation = new OpenAIAgentsSdkInstrumentation({ enabled: false, exclusive: false });
+      // As registerInstrumentations does: the processor made later follows the instrumentation's provider.
+      instrumentation.setTracerProvider(otel.tracerProvider);
       const seen: string[] = [];
       const other = {
         start() {},
@@ -103,6 +101,7 @@ describe.skipIf(NODE_MAJOR < 22)(
       // One chat span for one model call: the processor is listed once.
       expect(otel.spans().filter((s) => s.name.startsWith('chat'))).toHaveLength(1);
       expect(otel.spans().filter((s) => s.name === 'invoke_agent solo')).toHaveLength(1);
+      expect(otel.spans()[0]?.instrumentationScope.name).toBe('@agentrace/instrumentation/openai-agents');
       // The app's processor still sees the SDK's spans: its export is left as configured.
       expect(seen).toContain('agent');
     });

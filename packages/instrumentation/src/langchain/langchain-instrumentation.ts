@@ -7,6 +7,7 @@ import {
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
 import type { ContextStorage } from '../frameworks/bridged-storage.js';
+import { forwardingTracerProvider } from '../frameworks/forwarding-tracer.js';
 import { INSTRUMENTATION_PACKAGE_NAME } from '../package-name.js';
 import { AgentraceCallbackHandler, type LangChainHandlerOptions } from './handler.js';
 import { AGENTRACE_HANDLER_NAME } from './handler-name.js';
@@ -64,7 +65,10 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
     let handler = handlers.get(this);
     if (!handler) {
       const { enabled: _enabled, ...options } = this.getConfig();
-      handler = new AgentraceCallbackHandler(options);
+      handler = new AgentraceCallbackHandler({
+        ...options,
+        tracerProvider: options.tracerProvider ?? forwardingTracerProvider(() => this.tracer),
+      });
       handlers.set(this, handler);
     }
     return handler;

@@ -4,6 +4,7 @@ import {
   type InstrumentationConfig,
   InstrumentationNodeModuleDefinition,
 } from '@opentelemetry/instrumentation';
+import { forwardingTracerProvider } from '../frameworks/forwarding-tracer.js';
 import { INSTRUMENTATION_PACKAGE_NAME } from '../package-name.js';
 import type { OpenAIAgentsProcessorOptions } from './processor.js';
 import { AgentsRegistration, type OpenAIAgentsModule } from './registration.js';
@@ -55,7 +56,10 @@ export class OpenAIAgentsSdkInstrumentation extends InstrumentationBase<OpenAIAg
     let registration = registrations.get(this);
     if (!registration) {
       const { enabled: _enabled, exclusive: _exclusive, ...options } = this.getConfig();
-      registration = new AgentsRegistration(options);
+      registration = new AgentsRegistration({
+        ...options,
+        tracerProvider: options.tracerProvider ?? forwardingTracerProvider(() => this.tracer),
+      });
       registrations.set(this, registration);
     }
     return registration;
