@@ -105,5 +105,25 @@ describe.skipIf(NODE_MAJOR < 22)(
       // The app's processor still sees the SDK's spans: its export is left as configured.
       expect(seen).toContain('agent');
     });
+
+    it('adds nothing when the app configured agentrace in code (instrumentOpenAIAgents)', async () => {
+      const { instrumentOpenAIAgents } = await import(
+        '../packages/instrumentation/src/openai-agents/index.js'
+      );
+      agents.setTraceProcessors([]);
+      await instrumentOpenAIAgents({
+        agents: agents as never,
+        exclusive: true,
+        tracerProvider: otel.tracerProvider,
+      });
+      const instrumentation = new OpenAIAgentsSdkInstrumentation({ enabled: false });
+      instrumentation.setTracerProvider(otel.tracerProvider);
+      instrumentation.install(agents);
+      expect(instrumentation.registration.listed).toBe(false);
+      otel.exporter.reset();
+      provider.enqueue(reply('resp_r2'));
+      await agents.run(new agents.Agent({ name: 'coded', instructions: 'c', model: 'gpt-4.1' }), 'hi');
+      expect(otel.spans().filter((s) => s.name.startsWith('chat'))).toHaveLength(1);
+    });
   },
 );

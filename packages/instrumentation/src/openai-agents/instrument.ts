@@ -1,5 +1,5 @@
 import { AgentraceTracingProcessor, type OpenAIAgentsProcessorOptions } from './processor.js';
-import { bridgeAgentsStorage, type OpenAIAgentsModule } from './registration.js';
+import { bridgeAgentsStorage, CODE_CONFIGURED, type OpenAIAgentsModule } from './registration.js';
 
 export type { OpenAIAgentsModule } from './registration.js';
 
@@ -48,5 +48,6 @@ export async function instrumentOpenAIAgents(
   if (options.exclusive) agents.setTraceProcessors([processor as never]);
   else agents.addTraceProcessor(processor as never);
   bridgeAgentsStorage(agents, (store) => processor.contextOf(store));
+  (globalThis as Record<symbol, unknown>)[CODE_CONFIGURED] = processor;
   return { processor };
 }

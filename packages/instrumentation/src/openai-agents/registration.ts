@@ -7,6 +7,12 @@ import type { SdkContextStore, SdkSpan, SdkTrace } from './sdk-types.js';
 /** Where `@openai/agents-core` keeps its context storage (shared by every copy of the SDK in a process). */
 const SDK_STORAGE_SYMBOL = Symbol.for('openai.agents.core.asyncLocalStorage');
 
+/**
+ * Set (to the processor) by `instrumentOpenAIAgents`: the app configured agentrace in code, so the register
+ * entry's registration adds no second processor (each SDK span would be recorded twice).
+ */
+export const CODE_CONFIGURED = Symbol.for('agentrace.openai-agents.code-configured');
+
 /** The part of the `@openai/agents` (or `@openai/agents-core`) module agentrace uses. */
 export interface OpenAIAgentsModule {
   addTraceProcessor(processor: never): void;
@@ -85,6 +91,8 @@ export class AgentsRegistration {
    */
   install(agents: OpenAIAgentsModule, exclusive = false): void {
     if (typeof agents?.addTraceProcessor !== 'function') return;
+    // Configured in code (`instrumentOpenAIAgents`): that processor records the runs.
+    if ((globalThis as Record<symbol, unknown>)[CODE_CONFIGURED] !== undefined) return;
     if (!this.#bridged) {
       bridgeAgentsStorage(agents, (store) => this.#processor?.contextOf(store));
       this.#bridged = true;
