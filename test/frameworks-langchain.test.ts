@@ -59,6 +59,47 @@ function completion(
   };
 }
 
+/** The same reply as {@link completion}, streamed as Chat Completions chunks with a final usage chunk. */
+function streamed(
+  id: string,
+  reply: { text?: string; tool?: { id: string; name: string; args: unknown } },
+): FakeReply {
+  const base = {
+    id,
+    object: 'chat.completion.chunk',
+    created: 1_741_476_777,
+    model: 'gpt-4o-mini-2024-07-18',
+  };
+  const delta = reply.tool
+    ? {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            index: 0,
+            id: reply.tool.id,
+            type: 'function',
+            function: { name: reply.tool.name, arguments: JSON.stringify(reply.tool.args) },
+          },
+        ],
+      }
+    : { role: 'assistant', content: reply.text ?? '' };
+  return {
+    sse: {
+      doneMarker: true,
+      events: [
+        { ...base, choices: [{ index: 0, delta, finish_reason: null }] },
+        { ...base, choices: [{ index: 0, delta: {}, finish_reason: reply.tool ? 'tool_calls' : 'stop' }] },
+        {
+          ...base,
+          choices: [],
+          usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
+        },
+      ],
+    },
+  };
+}
+
 const attr = (s: ReadableSpan, key: string) => s.attributes[key];
 const parentOf = (s: ReadableSpan) =>
   otel.spans().find((p) => p.spanContext().spanId === s.parentSpanContext?.spanId);
@@ -175,6 +216,59 @@ describe.skipIf(NODE_MAJOR < 22)(
       expect(attr(toolSpan, 'error.type')).toBe('tool_error');
       expect(attr(toolSpan, sc.ATTR_AGENT_FAILURE_CLASS)).toBe('tool_error');
       expect(otel.spans().filter((s) => s.name === 'invoke_agent weather_agent')).toHaveLength(1);
+      expect(handler.openRuns).toBe(0);
+    });
+
+    it("langchain's classic AgentExecutor (@langchain/classic): invoke_agent AgentExecutor → chat / execute_tool", async () => {
+      const { ChatOpenAI } = await import('@langchain/openai');
+      const { tool } = await import('@langchain/core/tools');
+      const { ChatPromptTemplate } = await import('@langchain/core/prompts');
+      const { AgentExecutor, createToolCallingAgent } = await import('@langchain/classic/agents');
+      const { z } = await import('zod');
+      const handler = new AgentraceCallbackHandler({ tracerProvider: otel.tracerProvider });
+      const weather = tool(async ({ city }: { city: string }) => `sunny in ${city}`, {
+        name: 'get_weather',
+        description: 'Weather for a city',
+        schema: z.object({ city: z.string() }),
+      });
+      const llm = new ChatOpenAI({
+        model: 'gpt-4o-mini',
+        apiKey: 'sk-test-not-a-real-key',
+        configuration: { baseURL: `${provider.url}/v1` },
+        maxRetries: 0,
+      });
+      const prompt = ChatPromptTemplate.fromMessages([
+        ['system', 'You answer weather questions.'],
+        ['human', '{input}'],
+        ['placeholder', '{agent_scratchpad}'],
+      ]);
+      const agent = createToolCallingAgent({ llm, tools: [weather], prompt });
+      const executor = new AgentExecutor({ agent, tools: [weather] });
+      provider.enqueue(
+        // The executor streams its agent's steps, so ChatOpenAI asks for a stream.
+        streamed('chatcmpl_e1', { tool: { id: 'call_e', name: 'get_weather', args: { city: 'Rome' } } }),
+        streamed('chatcmpl_e2', { text: 'Sunny in Rome.' }),
+      );
+      const before = provider.requests.length;
+      const result = await executor.invoke({ input: 'Weather in Rome?' }, { callbacks: [handler] });
+      expect(result.output).toBe('Sunny in Rome.');
+
+      const spans = otel.spans();
+      expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
+      const agentSpan = otel.span('invoke_agent AgentExecutor');
+      expect(agentSpan.parentSpanContext).toBeUndefined();
+      expect(attr(agentSpan, sc.ATTR_GEN_AI_OPERATION_NAME)).toBe('invoke_agent');
+      const chats = spans.filter((s) => s.name.startsWith('chat'));
+      expect(chats).toHaveLength(provider.requests.length - before);
+      expect(chats).toHaveLength(2);
+      for (const chat of chats) {
+        expect(parentOf(chat)).toBe(agentSpan);
+        expect(attr(chat, sc.ATTR_AGENTRACE_USAGE_COST) as number).toBeGreaterThan(0);
+        expect(attr(chat, sc.ATTR_GEN_AI_AGENT_NAME)).toBe('AgentExecutor');
+      }
+      const toolSpan = otel.span('execute_tool get_weather');
+      expect(parentOf(toolSpan)).toBe(agentSpan);
+      expect(attr(toolSpan, sc.ATTR_AGENTRACE_TOOL_OUTCOME)).toBe('ok');
       expect(handler.openRuns).toBe(0);
     });
 

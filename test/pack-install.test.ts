@@ -38,11 +38,10 @@ const entriesOf = (manifest: Manifest) =>
     .filter((key) => key !== './package.json')
     .map((key) => (key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`));
 
-// Subpaths that are a framework's own layer load that framework (an optional peer the consumer here does not
-// install); every other entry must load without any optional peer.
-const NEEDS_OPTIONAL_PEER: Readonly<Record<string, string>> = {
-  '@agentrace/instrumentation/langchain': '@langchain/core',
-};
+// Subpaths that would load an optional peer the consumer here does not install. None: every entry, the
+// framework layers' included, loads without its framework (the LangChain handler needs nothing of
+// `@langchain/core` to load, the instrumentations hook their framework's load).
+const NEEDS_OPTIONAL_PEER: Readonly<Record<string, string>> = {};
 
 // Side-effect entries (`…/register`) set up global telemetry and loader hooks: they run under `--import` below.
 const isRegister = (specifier: string) => specifier.endsWith('/register');

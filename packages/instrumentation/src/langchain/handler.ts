@@ -1,118 +1,63 @@
-import { AgentFailureClass, classifyError, failureClassFor, sanitize, semconv as sc } from '@agentrace/core';
-import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
-import {
-  type Attributes,
-  type Context,
-  context,
-  INVALID_SPAN_CONTEXT,
-  type Span,
-  SpanKind,
-  type Tracer,
-  trace,
-} from '@opentelemetry/api';
-import * as fa from '../frameworks/attributes.js';
-import { bridgeStorage, type ContextStorage } from '../frameworks/bridged-storage.js';
-import { type ModelCall, type ModelUsage, markModelCall, startModelCall } from '../frameworks/model-call.js';
-import { type OpenEntry, OpenSpans } from '../frameworks/open-spans.js';
-import type { FrameworkTelemetryOptions } from '../frameworks/options.js';
-import {
-  contentString,
-  definedAttributes,
-  markFailed,
-  type ResolvedFrameworkOptions,
-  resolveFrameworkOptions,
-  safely,
-} from '../frameworks/spans.js';
-import { isAgentRun, runNameOf, type SerializedLike } from './runs.js';
-import { usageFromLangChain } from './usage.js';
+import type { ContextStorage } from '../frameworks/bridged-storage.js';
+import { AGENTRACE_HANDLER_NAME } from './handler-name.js';
+import { type LangChainHandlerOptions, LangChainRecorder } from './recorder.js';
 
-/** Instrumentation scope of the spans this handler makes. */
-export const LANGCHAIN_SCOPE = '@agentrace/instrumentation/langchain';
-
-/** What chain runs that are not agents become. */
-export const ChainSpans = {
-  /** No span: their children hang on the nearest recorded ancestor (default; a ReAct loop stays readable). */
-  FOLD: 'fold',
-  /** An INTERNAL span each, named after the run. */
-  INTERNAL: 'internal',
-} as const;
-/** What chain runs that are not agents become. */
-export type ChainSpans = (typeof ChainSpans)[keyof typeof ChainSpans];
-
-/** Options of {@link AgentraceCallbackHandler}. */
-export interface LangChainHandlerOptions extends FrameworkTelemetryOptions {
-  /** What chain runs that are not agents become (default `fold`). */
-  chainSpans?: ChainSpans;
-  /** Run names that are agents besides LangGraph graphs and `AgentExecutor`. */
-  agentNames?: readonly string[];
-}
-
-interface Entry extends OpenEntry {
-  readonly ctx: Context;
-  readonly folded: boolean;
-  readonly kind: 'agent' | 'chain' | 'model' | 'tool' | 'retriever';
-  readonly agent: AgentState | undefined;
-  readonly rootRunId: string;
-  model?: ModelCall;
-  /** The model call a child of this run has in flight: the provider request made in this run's scope is it. */
-  activeModel?: Context;
-}
-
-interface AgentState {
-  readonly span: Span;
-  readonly name: string;
-  readonly usage: ModelUsage;
-  costUsd: number;
-}
-
-const LC_CHILD_KEY = Symbol.for('lc:child_config');
+export type { LangChainHandlerOptions } from './recorder.js';
+export { ChainSpans, LANGCHAIN_SCOPE } from './recorder.js';
 
 /**
  * A LangChain.js / LangGraph.js callback handler that records runs as OpenTelemetry GenAI spans with the shapes
  * agentrace's own sessions produce: LangGraph graphs (`createReactAgent`, `createAgent`, any compiled graph)
  * and `AgentExecutor` → `invoke_agent {name}`, chat models and LLMs → `chat {model}` with usage (from
  * `usage_metadata`, else `llmOutput.tokenUsage`) and cost, tools → `execute_tool {name}`, retrievers →
- * `retrieval {name}`; other chains are folded or become internal spans ({@link ChainSpans}). Errors carry
+ * `retrieval {name}`; other chains are folded or become internal spans (`ChainSpans`). Errors carry
  * `error.type` and `agent.failure_class`. Pass it in `callbacks: [handler]`, or let the register entry
  * install it for every run. It never throws into LangChain.
  */
-export class AgentraceCallbackHandler extends BaseCallbackHandler {
-  name = 'agentrace';
-  readonly #tracer: Tracer;
-  readonly #options: LangChainHandlerOptions;
-  readonly #resolved: ResolvedFrameworkOptions;
-  readonly #runs: OpenSpans<Entry>;
-  readonly #agentNames: ReadonlySet<string>;
+export class AgentraceCallbackHandler {
+  // The fields LangChain's callback manager reads of a handler (`BaseCallbackHandler`'s), declared here so that
+  // this entry needs nothing of `@langchain/core` to load: LangChain takes any object with a `name` as a handler.
+  /** The handler's name; a manager holds one handler of a name. */
+  readonly name = AGENTRACE_HANDLER_NAME;
+  /** Awaited: the handler is synchronous and cheap, and a span must exist before the run's work starts. */
+  readonly awaitHandlers = true;
+  /** Never: nothing agentrace does may fail a run. */
+  readonly raiseError = false;
+  readonly ignoreLLM = false;
+  readonly ignoreChain = false;
+  readonly ignoreAgent = false;
+  readonly ignoreRetriever = false;
+  readonly ignoreCustomEvent = false;
+  readonly lc_serializable = false;
+  readonly #recorder: LangChainRecorder;
 
   constructor(options: LangChainHandlerOptions = {}) {
-    // Awaited: the handler is synchronous and cheap, and a span must exist before the run's work starts.
-    super({ _awaitHandler: true });
-    this.#options = options;
-    this.#resolved = resolveFrameworkOptions(options);
-    this.#tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(LANGCHAIN_SCOPE);
-    this.#agentNames = new Set(options.agentNames ?? []);
-    this.#runs = new OpenSpans<Entry>({
-      ...(options.spanTimeoutMs !== undefined && { timeoutMs: options.spanTimeoutMs }),
-      ...(options.maxOpenSpans !== undefined && { maxOpen: options.maxOpenSpans }),
-      ...(options.now !== undefined && { now: options.now }),
-      ...(options.sweepTimer !== undefined && { timer: options.sweepTimer }),
-    });
+    this.#recorder = new LangChainRecorder(options);
+  }
+
+  /** The same handler: its runs table is one per handler, so a copy would lose the runs it has open. */
+  copy(): this {
+    return this;
+  }
+
+  /** What LangChain serializes of a handler it cannot rebuild. */
+  toJSON(): { lc: 1; type: 'not_implemented'; id: string[] } {
+    return { lc: 1, type: 'not_implemented', id: ['agentrace', 'AgentraceCallbackHandler'] };
   }
 
   /** Runs open now. */
   get openRuns(): number {
-    return this.#runs.size;
+    return this.#recorder.openRuns;
   }
 
   /** Ends and marks every run open longer than the timeout; returns how many. */
   sweep(): number {
-    return this.#runs.sweep();
+    return this.#recorder.sweep();
   }
 
   /** Ends every open run as abandoned and stops the timeout sweep. */
   shutdown(): void {
-    this.#runs.endAll();
-    this.#runs.close();
+    this.#recorder.shutdown();
   }
 
   /**
@@ -122,402 +67,59 @@ export class AgentraceCallbackHandler extends BaseCallbackHandler {
   contextStorage(
     inner: ContextStorage<Record<PropertyKey, unknown>>,
   ): ContextStorage<Record<PropertyKey, unknown>> {
-    return bridgeStorage(inner, (store) => {
-      const config = (store?.extra as Record<PropertyKey, unknown> | undefined)?.[LC_CHILD_KEY] as
-        | { callbacks?: { getParentRunId?: () => string | undefined } }
-        | undefined;
-      const runId = config?.callbacks?.getParentRunId?.();
-      if (!runId) return undefined;
-      const entry = this.#runs.get(runId);
-      return entry ? (entry.activeModel ?? entry.ctx) : undefined;
-    });
+    return this.#recorder.contextStorage(inner);
   }
 
-  #parent(parentRunId: string | undefined): Entry | undefined {
-    return parentRunId ? this.#runs.get(parentRunId) : undefined;
+  // The callbacks LangChain calls, each handed to the recorder (which never throws).
+  handleChainStart(...args: Parameters<LangChainRecorder['handleChainStart']>): void {
+    this.#recorder.handleChainStart(...args);
   }
 
-  #base(runId: string, parentRunId: string | undefined, type: string): Attributes {
-    return definedAttributes({
-      [fa.ATTR_AGENTRACE_FRAMEWORK_NAME]: fa.FrameworkName.LANGCHAIN,
-      [fa.ATTR_AGENTRACE_FRAMEWORK_SPAN_ID]: runId,
-      [fa.ATTR_AGENTRACE_FRAMEWORK_PARENT_ID]: parentRunId,
-      [fa.ATTR_AGENTRACE_FRAMEWORK_TRACE_ID]: this.#parent(parentRunId)?.rootRunId ?? runId,
-      [fa.ATTR_AGENTRACE_FRAMEWORK_SPAN_TYPE]: type,
-    });
+  handleChainEnd(...args: Parameters<LangChainRecorder['handleChainEnd']>): void {
+    this.#recorder.handleChainEnd(...args);
   }
 
-  #open(
-    runId: string,
-    parentRunId: string | undefined,
-    kind: Entry['kind'],
-    make: (
-      parentCtx: Context,
-      parent: Entry | undefined,
-    ) => { span: Span; ctx: Context; agent?: AgentState; model?: ModelCall },
-  ): void {
-    const parent = this.#parent(parentRunId);
-    const parentCtx = parent?.ctx ?? context.active();
-    const made = make(parentCtx, parent);
-    const entry: Entry = {
-      span: made.span,
-      ctx: made.ctx,
-      startedAtMs: this.#runs.now(),
-      folded: false,
-      kind,
-      agent: made.agent ?? parent?.agent,
-      rootRunId: parent?.rootRunId ?? runId,
-      ...(made.model && { model: made.model }),
-    };
-    this.#runs.set(runId, entry);
+  handleChainError(...args: Parameters<LangChainRecorder['handleChainError']>): void {
+    this.#recorder.handleChainError(...args);
   }
 
-  override handleChainStart(
-    chain: SerializedLike,
-    _inputs: unknown,
-    runId: string,
-    parentRunId?: string,
-    _tags?: string[],
-    metadata?: Record<string, unknown>,
-    runType?: string,
-    runName?: string,
-  ): void {
-    safely('langchain chain start', () => {
-      const name = runNameOf(chain, runName);
-      if (isAgentRun(chain, name, this.#agentNames)) {
-        this.#open(runId, parentRunId, 'agent', (parentCtx) => {
-          const span = this.#tracer.startSpan(
-            `${sc.GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT} ${name}`,
-            {
-              kind: SpanKind.INTERNAL,
-              attributes: {
-                ...this.#base(runId, parentRunId, runType ?? 'chain'),
-                [sc.ATTR_GEN_AI_OPERATION_NAME]: sc.GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
-                [sc.ATTR_GEN_AI_AGENT_NAME]: name,
-                [sc.ATTR_GEN_AI_AGENT_ID]: runId,
-              },
-            },
-            parentCtx,
-          );
-          const agent: AgentState = {
-            span,
-            name,
-            usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
-            costUsd: 0,
-          };
-          return { span, ctx: trace.setSpan(parentCtx, span), agent };
-        });
-        return;
-      }
-      const parent = this.#parent(parentRunId);
-      if ((this.#options.chainSpans ?? ChainSpans.FOLD) === ChainSpans.FOLD) {
-        // Plumbing: no span; its children hang on the nearest recorded ancestor.
-        const span = parent?.span ?? NOOP_SPAN;
-        this.#runs.set(runId, {
-          span,
-          ctx: parent?.ctx ?? context.active(),
-          startedAtMs: this.#runs.now(),
-          folded: true,
-          kind: 'chain',
-          agent: parent?.agent,
-          rootRunId: parent?.rootRunId ?? runId,
-        });
-        return;
-      }
-      this.#open(runId, parentRunId, 'chain', (parentCtx) => {
-        const span = this.#tracer.startSpan(
-          name,
-          {
-            kind: SpanKind.INTERNAL,
-            attributes: {
-              ...this.#base(runId, parentRunId, runType ?? 'chain'),
-              ...definedAttributes({ 'agentrace.langgraph.node': metadata?.langgraph_node }),
-            },
-          },
-          parentCtx,
-        );
-        return { span, ctx: trace.setSpan(parentCtx, span) };
-      });
-    });
+  handleChatModelStart(...args: Parameters<LangChainRecorder['handleChatModelStart']>): void {
+    this.#recorder.handleChatModelStart(...args);
   }
 
-  override handleChainEnd(_outputs: unknown, runId: string): void {
-    safely('langchain chain end', () => this.#endRun(runId));
+  handleLLMStart(...args: Parameters<LangChainRecorder['handleLLMStart']>): void {
+    this.#recorder.handleLLMStart(...args);
   }
 
-  override handleChainError(err: unknown, runId: string): void {
-    safely('langchain chain error', () => this.#endRun(runId, err));
+  handleLLMEnd(...args: Parameters<LangChainRecorder['handleLLMEnd']>): void {
+    this.#recorder.handleLLMEnd(...args);
   }
 
-  override handleChatModelStart(
-    llm: SerializedLike,
-    messages: unknown,
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    _tags?: string[],
-    metadata?: Record<string, unknown>,
-  ): void {
-    safely('langchain chat model start', () =>
-      this.#modelStart(llm, messages, runId, parentRunId, extraParams, metadata),
-    );
+  handleLLMError(...args: Parameters<LangChainRecorder['handleLLMError']>): void {
+    this.#recorder.handleLLMError(...args);
   }
 
-  override handleLLMStart(
-    llm: SerializedLike,
-    prompts: string[],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    _tags?: string[],
-    metadata?: Record<string, unknown>,
-  ): void {
-    safely('langchain llm start', () =>
-      this.#modelStart(llm, prompts, runId, parentRunId, extraParams, metadata),
-    );
+  handleToolStart(...args: Parameters<LangChainRecorder['handleToolStart']>): void {
+    this.#recorder.handleToolStart(...args);
   }
 
-  #modelStart(
-    _llm: SerializedLike,
-    input: unknown,
-    runId: string,
-    parentRunId: string | undefined,
-    extraParams: Record<string, unknown> | undefined,
-    metadata: Record<string, unknown> | undefined,
-  ): void {
-    const invocation = extraParams?.invocation_params as Record<string, unknown> | undefined;
-    const model =
-      str(invocation?.model) ??
-      str(invocation?.model_name) ??
-      str(invocation?.modelName) ??
-      str(metadata?.ls_model_name);
-    const provider = str(metadata?.ls_provider);
-    this.#open(runId, parentRunId, 'model', (parentCtx, parent) => {
-      const call = startModelCall({
-        tracer: this.#tracer,
-        parent: parentCtx,
-        ...(model !== undefined && { model }),
-        ...(provider !== undefined && { provider }),
-        ...(parent?.agent && { agentName: parent.agent.name }),
-        attributes: {
-          ...this.#base(runId, parentRunId, 'llm'),
-          ...definedAttributes({
-            [sc.ATTR_GEN_AI_REQUEST_TEMPERATURE]: invocation?.temperature,
-            [sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS]: invocation?.max_tokens ?? invocation?.max_completion_tokens,
-            [sc.ATTR_GEN_AI_REQUEST_TOP_P]: invocation?.top_p,
-          }),
-        },
-      });
-      if (this.#resolved.captureContent) {
-        call.span.setAttribute(sc.ATTR_GEN_AI_INPUT_MESSAGES, contentString(input, this.#resolved.maxLength));
-      }
-      // The provider request LangChain makes next runs in the parent run's scope: while it is in flight, that
-      // scope's active span is this call's, marked as recorded, so a client instrumentation stays silent.
-      if (parent) parent.activeModel = markModelCall(call.context);
-      return { span: call.span, ctx: call.context, model: call };
-    });
+  handleToolEnd(...args: Parameters<LangChainRecorder['handleToolEnd']>): void {
+    this.#recorder.handleToolEnd(...args);
   }
 
-  override handleLLMEnd(output: unknown, runId: string, parentRunId?: string): void {
-    safely('langchain llm end', () => {
-      const entry = this.#runs.take(runId);
-      const parent = this.#parent(parentRunId);
-      if (parent) delete parent.activeModel;
-      if (!entry?.model) return;
-      const facts = usageFromLangChain(output);
-      if (this.#resolved.captureContent && facts.outputText !== undefined) {
-        entry.model.span.setAttribute(
-          sc.ATTR_GEN_AI_OUTPUT_MESSAGES,
-          contentString(facts.outputText, this.#resolved.maxLength),
-        );
-      }
-      const cost = entry.model.end({
-        ...(facts.responseModel !== undefined && { responseModel: facts.responseModel }),
-        ...(facts.responseId !== undefined && { responseId: facts.responseId }),
-        ...(facts.finishReasons.length > 0 && { finishReasons: facts.finishReasons }),
-        ...(facts.usage && { usage: facts.usage }),
-        ...(this.#options.pricing && { pricing: this.#options.pricing }),
-      });
-      if (facts.usage && entry.agent) {
-        const u = entry.agent.usage;
-        u.inputTokens += facts.usage.inputTokens;
-        u.outputTokens += facts.usage.outputTokens;
-        u.cacheReadTokens += facts.usage.cacheReadTokens;
-        u.cacheWriteTokens += facts.usage.cacheWriteTokens;
-        entry.agent.costUsd += cost;
-      }
-    });
+  handleToolError(...args: Parameters<LangChainRecorder['handleToolError']>): void {
+    this.#recorder.handleToolError(...args);
   }
 
-  override handleLLMError(err: unknown, runId: string, parentRunId?: string): void {
-    safely('langchain llm error', () => {
-      const entry = this.#runs.take(runId);
-      const parent = this.#parent(parentRunId);
-      if (parent) delete parent.activeModel;
-      if (!entry?.model) return;
-      const scenario = classifyError(err);
-      entry.model.span.setAttribute(sc.ATTR_AGENT_FAILURE_CLASS, failureClassFor(scenario));
-      entry.model.fail(errorMessageOf(err), scenario, this.#resolved.maxLength);
-    });
+  handleRetrieverStart(...args: Parameters<LangChainRecorder['handleRetrieverStart']>): void {
+    this.#recorder.handleRetrieverStart(...args);
   }
 
-  override handleToolStart(
-    tool: SerializedLike,
-    input: string,
-    runId: string,
-    parentRunId?: string,
-    _tags?: string[],
-    _metadata?: Record<string, unknown>,
-    runName?: string,
-    toolCallId?: string,
-  ): void {
-    safely('langchain tool start', () => {
-      const name = runNameOf(tool, runName);
-      this.#open(runId, parentRunId, 'tool', (parentCtx, parent) => {
-        const span = this.#tracer.startSpan(
-          `${sc.GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL} ${name}`,
-          {
-            kind: SpanKind.INTERNAL,
-            attributes: {
-              ...this.#base(runId, parentRunId, 'tool'),
-              ...definedAttributes({
-                [sc.ATTR_GEN_AI_OPERATION_NAME]: sc.GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
-                [sc.ATTR_GEN_AI_TOOL_NAME]: name,
-                [sc.ATTR_GEN_AI_TOOL_TYPE]: sc.GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
-                [sc.ATTR_GEN_AI_TOOL_CALL_ID]: toolCallId,
-                [sc.ATTR_GEN_AI_AGENT_NAME]: parent?.agent?.name,
-                [sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: this.#resolved.captureContent
-                  ? contentString(input, this.#resolved.maxLength)
-                  : undefined,
-              }),
-            },
-          },
-          parentCtx,
-        );
-        return { span, ctx: trace.setSpan(parentCtx, span) };
-      });
-    });
+  handleRetrieverEnd(...args: Parameters<LangChainRecorder['handleRetrieverEnd']>): void {
+    this.#recorder.handleRetrieverEnd(...args);
   }
 
-  override handleToolEnd(output: unknown, runId: string): void {
-    safely('langchain tool end', () => {
-      const entry = this.#runs.take(runId);
-      if (!entry) return;
-      if (this.#resolved.captureContent) {
-        const content = (output as { content?: unknown } | undefined)?.content ?? output;
-        entry.span.setAttribute(
-          sc.ATTR_GEN_AI_TOOL_CALL_RESULT,
-          contentString(content, this.#resolved.maxLength),
-        );
-      }
-      entry.span.setAttribute(sc.ATTR_AGENTRACE_TOOL_OUTCOME, 'ok');
-      entry.span.end();
-    });
+  handleRetrieverError(...args: Parameters<LangChainRecorder['handleRetrieverError']>): void {
+    this.#recorder.handleRetrieverError(...args);
   }
-
-  override handleToolError(err: unknown, runId: string): void {
-    safely('langchain tool error', () => {
-      const entry = this.#runs.take(runId);
-      if (!entry) return;
-      entry.span.setAttribute(sc.ATTR_AGENTRACE_TOOL_OUTCOME, 'error');
-      markFailed(
-        entry.span,
-        errorMessageOf(err),
-        { errorType: AgentFailureClass.TOOL_ERROR, failureClass: AgentFailureClass.TOOL_ERROR },
-        this.#resolved.maxLength,
-        err instanceof Error ? err.name : undefined,
-      );
-      entry.span.end();
-    });
-  }
-
-  override handleRetrieverStart(
-    retriever: SerializedLike,
-    query: string,
-    runId: string,
-    parentRunId?: string,
-    _tags?: string[],
-    _metadata?: Record<string, unknown>,
-    name?: string,
-  ): void {
-    safely('langchain retriever start', () => {
-      const source = runNameOf(retriever, name);
-      this.#open(runId, parentRunId, 'retriever', (parentCtx, parent) => {
-        const span = this.#tracer.startSpan(
-          `${fa.GEN_AI_OPERATION_NAME_VALUE_RETRIEVAL} ${source}`,
-          {
-            kind: SpanKind.INTERNAL,
-            attributes: {
-              ...this.#base(runId, parentRunId, 'retriever'),
-              ...definedAttributes({
-                [sc.ATTR_GEN_AI_OPERATION_NAME]: fa.GEN_AI_OPERATION_NAME_VALUE_RETRIEVAL,
-                [fa.ATTR_GEN_AI_DATA_SOURCE_ID]: source,
-                [sc.ATTR_GEN_AI_AGENT_NAME]: parent?.agent?.name,
-                'agentrace.retrieval.query': this.#resolved.captureContent
-                  ? sanitize(query, this.#resolved.maxLength)
-                  : undefined,
-              }),
-            },
-          },
-          parentCtx,
-        );
-        return { span, ctx: trace.setSpan(parentCtx, span) };
-      });
-    });
-  }
-
-  override handleRetrieverEnd(documents: unknown, runId: string): void {
-    safely('langchain retriever end', () => {
-      const entry = this.#runs.take(runId);
-      if (!entry) return;
-      if (Array.isArray(documents))
-        entry.span.setAttribute('agentrace.retrieval.documents', documents.length);
-      entry.span.end();
-    });
-  }
-
-  override handleRetrieverError(err: unknown, runId: string): void {
-    safely('langchain retriever error', () => this.#endRun(runId, err));
-  }
-
-  #endRun(runId: string, err?: unknown): void {
-    const entry = this.#runs.take(runId);
-    if (!entry || entry.folded) return;
-    if (entry.agent && entry.kind === 'agent') {
-      const u = entry.agent.usage;
-      entry.span.setAttributes({
-        [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens,
-        [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: u.outputTokens,
-        [sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: u.cacheReadTokens,
-        [sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: u.cacheWriteTokens,
-        [sc.ATTR_AGENTRACE_USAGE_PLAIN_INPUT_TOKENS]: u.inputTokens,
-        [sc.ATTR_AGENTRACE_USAGE_COST]: entry.agent.costUsd,
-      });
-    }
-    if (err !== undefined) {
-      const scenario = classifyError(err);
-      markFailed(
-        entry.span,
-        errorMessageOf(err),
-        {
-          errorType: err instanceof Error && err.name !== 'Error' ? err.name : scenario,
-          failureClass: failureClassFor(scenario),
-        },
-        this.#resolved.maxLength,
-        err instanceof Error ? err.name : undefined,
-      );
-    }
-    entry.span.end();
-  }
-}
-
-const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-
-function errorMessageOf(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : String(err);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length > 0 ? v : undefined;
 }

@@ -1,17 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ContextStorage } from '../frameworks/bridged-storage.js';
 import { AgentraceTracingProcessor, type OpenAIAgentsProcessorOptions } from './processor.js';
-import type { SdkContextStore } from './sdk-types.js';
+import { bridgeAgentsStorage, CODE_CONFIGURED, type OpenAIAgentsModule } from './registration.js';
 
-/** Where `@openai/agents-core` keeps its context storage (shared by every copy of the SDK in a process). */
-const SDK_STORAGE_SYMBOL = Symbol.for('openai.agents.core.asyncLocalStorage');
-
-/** The part of the `@openai/agents` (or `@openai/agents-core`) module this uses. */
-export interface OpenAIAgentsModule {
-  addTraceProcessor(processor: never): void;
-  setTraceProcessors(processors: never[]): void;
-  setTracingContextStorage?(storage?: never): void;
-}
+export type { OpenAIAgentsModule } from './registration.js';
 
 /** Options of {@link instrumentOpenAIAgents}. */
 export interface InstrumentOpenAIAgentsOptions extends OpenAIAgentsProcessorOptions {
@@ -57,12 +47,7 @@ export async function instrumentOpenAIAgents(
   const processor = new AgentraceTracingProcessor(options);
   if (options.exclusive) agents.setTraceProcessors([processor as never]);
   else agents.addTraceProcessor(processor as never);
-  const holder = globalThis as Record<symbol, unknown>;
-  const existing = holder[SDK_STORAGE_SYMBOL] as ContextStorage<SdkContextStore> | undefined;
-  const storage = processor.contextStorage(existing ?? new AsyncLocalStorage<SdkContextStore>());
-  if (typeof agents.setTracingContextStorage === 'function')
-    agents.setTracingContextStorage(storage as never);
-  else
-    Object.defineProperty(holder, SDK_STORAGE_SYMBOL, { value: storage, writable: true, configurable: true });
+  bridgeAgentsStorage(agents, (store) => processor.contextOf(store));
+  (globalThis as Record<symbol, unknown>)[CODE_CONFIGURED] = processor;
   return { processor };
 }

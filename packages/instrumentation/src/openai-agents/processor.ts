@@ -6,31 +6,30 @@ import {
   INVALID_SPAN_CONTEXT,
   type Link,
   type Span,
-  type SpanContext,
   SpanKind,
-  SpanStatusCode,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import * as fa from '../frameworks/attributes.js';
 import { bridgeStorage, type ContextStorage } from '../frameworks/bridged-storage.js';
 import { type ModelCall, type ModelUsage, startModelCall } from '../frameworks/model-call.js';
-import { type OpenEntry, OpenSpans } from '../frameworks/open-spans.js';
+import { OpenSpans } from '../frameworks/open-spans.js';
 import type { FrameworkTelemetryOptions } from '../frameworks/options.js';
 import {
   classifyFrameworkError,
   contentString,
   definedAttributes,
   FailureKind,
-  markFailed,
   type ResolvedFrameworkOptions,
   resolveFrameworkOptions,
   safely,
 } from '../frameworks/spans.js';
+import { endGuardrailSpan, endOtherSpan, endToolSpan, failWith } from './end-spans.js';
+import { type AgentState, type Entry, str, type TraceState } from './entries.js';
+import { finishReasonsOf, toolCallsOf } from './response-facts.js';
 import type { SdkContextStore, SdkSpan, SdkSpanData, SdkTrace } from './sdk-types.js';
 import { SdkSpanType } from './sdk-types.js';
-import { addUsage, emptyUsage, usageFromOpenAI } from './usage.js';
+import { addUsage, emptyUsage, usageFromOpenAI, usageTotals } from './usage.js';
 
 /** Instrumentation scope of the spans this processor makes. */
 export const OPENAI_AGENTS_SCOPE = '@agentrace/instrumentation/openai-agents';
@@ -39,44 +38,6 @@ const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** Options of {@link AgentraceTracingProcessor}. */
 export interface OpenAIAgentsProcessorOptions extends FrameworkTelemetryOptions {}
-
-/** What the processor keeps about an SDK span between its start and its end. */
-interface Entry extends OpenEntry {
-  readonly type: string;
-  /** Context carrying this entry's OpenTelemetry span (a folded span carries its parent's). */
-  readonly ctx: Context;
-  /** A folded SDK span (task, turn, handoff) has no span of its own: `span` is its owner's, never ended here. */
-  readonly folded: boolean;
-  /** The `invoke_agent` entry this span belongs to (itself for an agent span). */
-  readonly agent: AgentState | undefined;
-  readonly traceId: string;
-  model?: ModelCall;
-  /** A turn's model call waiting for the turn's usage (the response span carried none). */
-  pendingModel?: { call: ModelCall; endTime: number };
-  turnNumber?: number;
-}
-
-/** Per `invoke_agent` span: what its model calls add up to, and the tool call ids its responses asked for. */
-interface AgentState {
-  readonly span: Span;
-  readonly name: string;
-  readonly usage: ModelUsage;
-  costUsd: number;
-  /** Tool name → call ids the model asked for, in order (function spans carry no call id). */
-  readonly callIds: Map<string, string[]>;
-}
-
-interface TraceState extends OpenEntry {
-  readonly ctx: Context;
-  readonly usage: ModelUsage;
-  costUsd: number;
-  /** Handoffs whose target agent has not started yet: target name → source agent span. */
-  readonly handoffs: Map<string, SpanContext>;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length > 0 ? v : undefined;
-}
 
 /**
  * An OpenAI Agents SDK `TracingProcessor` that maps the SDK's traces and spans onto OpenTelemetry GenAI
@@ -127,14 +88,20 @@ export class AgentraceTracingProcessor {
    * or a new one), wrapped so that inside an SDK span the active OpenTelemetry span is the one made for it.
    */
   contextStorage(inner: ContextStorage<SdkContextStore>): ContextStorage<SdkContextStore> {
-    return bridgeStorage(inner, (store) => {
-      if (!store?.active) return undefined;
-      if (store.span) {
-        const entry = this.#spans.get(store.span.spanId);
-        if (entry) return entry.ctx;
-      }
-      return store.trace ? this.#traces.get(store.trace.traceId)?.ctx : undefined;
-    });
+    return bridgeStorage(inner, (store) => this.contextOf(store));
+  }
+
+  /**
+   * The OpenTelemetry context of the span made for the SDK span (or trace) `store` holds, or undefined when
+   * this processor made none.
+   */
+  contextOf(store: SdkContextStore | undefined): Context | undefined {
+    if (!store?.active) return undefined;
+    if (store.span) {
+      const entry = this.#spans.get(store.span.spanId);
+      if (entry) return entry.ctx;
+    }
+    return store.trace ? this.#traces.get(store.trace.traceId)?.ctx : undefined;
   }
 
   start(): void {}
@@ -195,7 +162,7 @@ export class AgentraceTracingProcessor {
   #traceEnd(t: SdkTrace): void {
     const state = this.#traces.take(t.traceId);
     if (!state) return;
-    state.span.setAttributes(this.#usageAttributes(state.usage, state.costUsd));
+    state.span.setAttributes(usageTotals(state.usage, state.costUsd));
     state.span.end();
   }
 
@@ -383,7 +350,6 @@ export class AgentraceTracingProcessor {
     const entry = this.#spans.take(s.spanId);
     if (!entry) return;
     const data = s.spanData;
-    const maxLength = this.#resolved.maxLength;
     switch (data.type) {
       case SdkSpanType.TASK: {
         // The run's failure is the workflow's.
@@ -403,7 +369,7 @@ export class AgentraceTracingProcessor {
         return;
       case SdkSpanType.AGENT: {
         const agent = entry.agent;
-        if (agent) agent.span.setAttributes(this.#usageAttributes(agent.usage, agent.costUsd));
+        if (agent) agent.span.setAttributes(usageTotals(agent.usage, agent.costUsd));
         if (s.error) this.#fail(entry.span, s, FailureKind.OTHER);
         entry.span.end();
         return;
@@ -412,63 +378,19 @@ export class AgentraceTracingProcessor {
       case SdkSpanType.GENERATION:
         this.#modelEnd(s, data, entry);
         return;
-      case SdkSpanType.FUNCTION: {
-        if (this.#resolved.captureContent) {
-          if (str(data.input))
-            entry.span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, contentString(data.input, maxLength));
-          if (str(data.output))
-            entry.span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_RESULT, contentString(data.output, maxLength));
-        }
-        if (str(data.mcp_data))
-          entry.span.setAttribute('mcp.server.data', sanitize(String(data.mcp_data), maxLength));
-        entry.span.setAttribute(sc.ATTR_AGENTRACE_TOOL_OUTCOME, s.error ? 'error' : 'ok');
-        if (s.error) this.#fail(entry.span, s, FailureKind.TOOL);
-        entry.span.end();
+      case SdkSpanType.FUNCTION:
+        endToolSpan(entry.span, s, this.#resolved);
         return;
-      }
-      case SdkSpanType.GUARDRAIL: {
-        const tripped = data.triggered === true;
-        entry.span.setAttribute(fa.ATTR_AGENTRACE_GUARDRAIL_OUTCOME, tripped ? 'tripped' : 'passed');
-        if (tripped) {
-          const name = str(data.name) ?? 'guardrail';
-          const reason = `tripwire triggered by ${name}`;
-          entry.span.setAttribute(ATTR_ERROR_TYPE, sc.ERROR_TYPE_VALUE_GUARDRAIL);
-          entry.span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
-          // The agent's record of the block, in core's guardrail shape.
-          const target = entry.agent?.span ?? entry.span;
-          target.addEvent(AgentEventName.GUARDRAIL_BLOCKED, {
-            [sc.ATTR_AGENTRACE_GUARDRAIL_NAME]: name,
-            [sc.ATTR_AGENTRACE_GUARDRAIL_REASON]: reason,
-          });
-        } else if (s.error) this.#fail(entry.span, s, FailureKind.OTHER);
-        entry.span.end();
+      case SdkSpanType.GUARDRAIL:
+        endGuardrailSpan(entry.span, s, entry.agent?.span, this.#resolved);
         return;
-      }
-      default: {
-        if (data.type === SdkSpanType.CUSTOM && typeof data.data === 'object' && data.data !== null) {
-          const custom: Record<string, unknown> = {};
-          for (const [k, v] of Object.entries(data.data as Record<string, unknown>)) {
-            custom[`agentrace.framework.custom.${k}`] = typeof v === 'string' ? sanitize(v, maxLength) : v;
-          }
-          entry.span.setAttributes(definedAttributes(custom));
-        }
-        if (data.type === SdkSpanType.MCP_TOOLS && Array.isArray(data.result)) {
-          entry.span.setAttribute(
-            'agentrace.mcp.tools',
-            (data.result as unknown[]).filter((x) => typeof x === 'string') as string[],
-          );
-        }
-        if (s.error) this.#fail(entry.span, s, FailureKind.OTHER);
-        entry.span.end();
-      }
+      default:
+        endOtherSpan(entry.span, s, this.#resolved);
     }
   }
 
   #fail(span: Span, s: SdkSpan, kind: FailureKind): void {
-    const message = s.error?.message ?? 'failed';
-    const data = s.error?.data;
-    const detail = data && typeof data.error === 'string' ? `${message}: ${data.error}` : message;
-    markFailed(span, detail, classifyFrameworkError(detail, kind), this.#resolved.maxLength);
+    failWith(span, s, kind, this.#resolved.maxLength);
   }
 
   #modelEnd(s: SdkSpan, data: SdkSpanData, entry: Entry): void {
@@ -560,27 +482,10 @@ export class AgentraceTracingProcessor {
 
   #rememberCallIds(agent: AgentState | undefined, response: Record<string, unknown> | undefined): void {
     if (!agent || !response) return;
-    const add = (name: unknown, id: unknown) => {
-      if (typeof name !== 'string' || typeof id !== 'string') return;
+    for (const [name, id] of toolCallsOf(response)) {
       const ids = agent.callIds.get(name) ?? [];
       ids.push(id);
       agent.callIds.set(name, ids);
-    };
-    if (Array.isArray(response.output)) {
-      for (const item of response.output as Record<string, unknown>[]) {
-        if (item?.type === 'function_call') add(item.name, item.call_id);
-      }
-    }
-    const choices = response.choices;
-    if (Array.isArray(choices)) {
-      for (const choice of choices as Record<string, unknown>[]) {
-        const message = choice?.message as Record<string, unknown> | undefined;
-        const calls = message?.tool_calls;
-        if (!Array.isArray(calls)) continue;
-        for (const c of calls as Record<string, unknown>[]) {
-          add((c?.function as Record<string, unknown> | undefined)?.name, c?.id);
-        }
-      }
     }
   }
 
@@ -606,40 +511,4 @@ export class AgentraceTracingProcessor {
       });
     }
   }
-
-  #usageAttributes(usage: ModelUsage, costUsd: number): Attributes {
-    return {
-      [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens,
-      [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: usage.outputTokens,
-      [sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: usage.cacheReadTokens,
-      [sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: usage.cacheWriteTokens,
-      [sc.ATTR_AGENTRACE_USAGE_PLAIN_INPUT_TOKENS]: usage.inputTokens,
-      [sc.ATTR_AGENTRACE_USAGE_COST]: costUsd,
-    };
-  }
-}
-
-/** Finish reasons of a Responses API response (`status`, tool calls) or a Chat Completions one (`choices`). */
-function finishReasonsOf(response: Record<string, unknown> | undefined): string[] {
-  if (!response) return [];
-  const choices = response.choices;
-  if (Array.isArray(choices)) {
-    return (choices as Record<string, unknown>[])
-      .map((c) => c?.finish_reason)
-      .filter((r): r is string => typeof r === 'string');
-  }
-  const output = response.output;
-  if (
-    Array.isArray(output) &&
-    (output as Record<string, unknown>[]).some((i) => i?.type === 'function_call')
-  ) {
-    return ['tool_call'];
-  }
-  const status = response.status;
-  if (status === 'completed') return ['stop'];
-  if (status === 'incomplete') {
-    const reason = (response.incomplete_details as Record<string, unknown> | undefined)?.reason;
-    return [reason === 'max_output_tokens' ? 'length' : typeof reason === 'string' ? reason : 'incomplete'];
-  }
-  return typeof status === 'string' ? [status] : [];
 }

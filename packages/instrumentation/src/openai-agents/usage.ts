@@ -1,3 +1,5 @@
+import { semconv as sc } from '@agentrace/core';
+import type { Attributes } from '@opentelemetry/api';
 import type { ModelUsage } from '../frameworks/model-call.js';
 
 function num(v: unknown): number {
@@ -42,4 +44,16 @@ export function addUsage(a: ModelUsage, b: ModelUsage): void {
 /** Zero usage. */
 export function emptyUsage(): ModelUsage {
   return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+}
+
+/** The usage and cost attributes of an agent or workflow span: the sum of its model calls. */
+export function usageTotals(usage: ModelUsage, costUsd: number): Attributes {
+  return {
+    [sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens,
+    [sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: usage.outputTokens,
+    [sc.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: usage.cacheReadTokens,
+    [sc.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: usage.cacheWriteTokens,
+    [sc.ATTR_AGENTRACE_USAGE_PLAIN_INPUT_TOKENS]: usage.inputTokens,
+    [sc.ATTR_AGENTRACE_USAGE_COST]: costUsd,
+  };
 }

@@ -18,4 +18,16 @@ describe('selectInstrumentations', () => {
       names({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'openai,mcp', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'mcp' }),
     ).toEqual(['openai']);
   });
+
+  it('knows the framework layers by the names the variables take', () => {
+    expect(REGISTERED_INSTRUMENTATIONS.map((i) => i.name)).toEqual(
+      expect.arrayContaining(['openai-agents', 'langchain']),
+    );
+    expect(names({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'openai-agents,langchain' })).toEqual([
+      'openai',
+      'anthropic',
+      'google-genai',
+      'mcp',
+    ]);
+  });
 });

@@ -1,8 +1,10 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { AnthropicInstrumentation } from '../anthropic/anthropic-instrumentation.js';
 import { GoogleGenAIInstrumentation } from '../google-genai/google-genai-instrumentation.js';
+import { LangChainInstrumentation } from '../langchain/langchain-instrumentation.js';
 import { McpInstrumentation } from '../mcp/mcp-instrumentation.js';
 import { OpenAIInstrumentation } from '../openai/openai-instrumentation.js';
+import { OpenAIAgentsSdkInstrumentation } from '../openai-agents/agents-instrumentation.js';
 
 /** One instrumentation `register` can enable, by the short name `OTEL_NODE_*_INSTRUMENTATIONS` select it by. */
 export interface RegisteredInstrumentation {
@@ -17,6 +19,9 @@ export const REGISTERED_INSTRUMENTATIONS: readonly RegisteredInstrumentation[] =
   { name: 'anthropic', create: () => new AnthropicInstrumentation() },
   { name: 'google-genai', create: () => new GoogleGenAIInstrumentation() },
   { name: 'mcp', create: () => new McpInstrumentation() },
+  // Frameworks: each hooks its package's load, so an app without it loads nothing of it.
+  { name: 'openai-agents', create: () => new OpenAIAgentsSdkInstrumentation() },
+  { name: 'langchain', create: () => new LangChainInstrumentation() },
 ];
 
 function names(value: string | undefined): Set<string> | undefined {
