@@ -10,6 +10,7 @@ import {
   type ClientInstrumentationOptions,
   type ResolvedClientOptions,
   resolveClientOptions,
+  validateClientOptions,
 } from '../clients/client-call.js';
 import { satisfiesMajorRange } from '../clients/version-range.js';
 import { INSTRUMENTATION_PACKAGE_NAME } from '../package-name.js';
@@ -63,6 +64,7 @@ function targets(exports: unknown): [Record<string, unknown> | undefined, string
  */
 export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumentationConfig> {
   constructor(config: OpenAIInstrumentationConfig = {}) {
+    validateClientOptions(config);
     super(`${INSTRUMENTATION_PACKAGE_NAME}/openai`, VERSION, config);
   }
 

@@ -1,4 +1,5 @@
 import {
+  type ContentShape,
   detectResponse,
   openAIChatUsage,
   ProviderName,
@@ -15,6 +16,7 @@ import {
   type ResolvedClientOptions,
   serverAttributes,
 } from '../clients/client-call.js';
+import { recordRequestContent, recordResponseContent } from '../clients/message-content.js';
 import { activeModelCall, type ModelCall, startModelCall } from '../frameworks/model-call.js';
 import { OpenAIOperation, openAIRequestAttributes } from './request-attributes.js';
 
@@ -37,6 +39,14 @@ interface CallRequest {
   readonly op: OpenAIOperation;
   readonly params: Record<string, unknown>;
   readonly streamed: boolean;
+  /** Which API's messages the body holds, for content capture; none for embeddings. */
+  readonly contentShape: ContentShape | undefined;
+}
+
+// Chat Completions and Responses share the operation name; their bodies tell them apart.
+function contentShapeOf(op: OpenAIOperation, params: Record<string, unknown>): ContentShape | undefined {
+  if (op !== OpenAIOperation.CHAT) return undefined;
+  return Array.isArray(params.messages) ? 'openai.chat' : 'openai.responses';
 }
 
 // The client's `APIPromise` (4.x to 7.x): a Promise whose body is parsed only when something asks for it.
@@ -72,7 +82,12 @@ export function wrapCreate(
     if (!tracing.enabled || inside > 0 || activeModelCall(parent)) return original.apply(this, args);
     const body = args[0];
     const params = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    const request: CallRequest = { op, params, streamed: params.stream === true };
+    const request: CallRequest = {
+      op,
+      params,
+      streamed: params.stream === true,
+      contentShape: contentShapeOf(op, params),
+    };
     const options = tracing.options;
     let call: ModelCall | undefined;
     const startedAt = performance.now();
@@ -90,6 +105,7 @@ export function wrapCreate(
     });
     if (!call) return original.apply(this, args);
     const started = call;
+    if (request.contentShape) recordRequestContent(started, params, request.contentShape, options);
     let result: unknown;
     inside++;
     try {
@@ -206,9 +222,10 @@ function respond(
   options: ResolvedClientOptions,
 ): void {
   if (request.streamed && typeof data === 'object' && data !== null) {
-    observeClientStream(data, call, startedAt, options);
+    observeClientStream(data, call, startedAt, options, request.contentShape);
     return;
   }
+  if (request.contentShape) recordResponseContent(call, data, request.contentShape, options);
   call.end(endFromFacts(readFacts(call, request.op, data)));
 }
 
@@ -222,18 +239,19 @@ function observeClientStream(
   call: ModelCall,
   startedAt: number,
   options: ResolvedClientOptions,
+  contentShape: ContentShape | undefined,
 ): void {
   const s = stream as { iterator?: unknown; controller?: unknown };
   const source = s.iterator;
   if (!Object.hasOwn(s, 'iterator') || typeof source !== 'function') {
-    observeStream(stream, call, startedAt, options, ProviderName.OPENAI);
+    observeStream(stream, call, startedAt, options, ProviderName.OPENAI, contentShape);
     return;
   }
   const events = {
     controller: s.controller,
     [Symbol.asyncIterator]: () => (source as () => AsyncIterator<unknown>).call(stream),
   };
-  observeStream(events, call, startedAt, options, ProviderName.OPENAI);
+  observeStream(events, call, startedAt, options, ProviderName.OPENAI, contentShape);
   s.iterator = () => events[Symbol.asyncIterator]();
 }
 
