@@ -323,6 +323,56 @@ describe('SharedBudget when the store is unavailable', () => {
   });
 });
 
+describe('SharedBudget when a reservation timed out but reached the store', () => {
+  // The store ran the reservation and only its answer was lost (Redis paused past the command timeout runs it when
+  // it resumes): the refused call must not hold budget until the reservation expires.
+  it('fail_closed: the refused call releases the reservation the store made', async () => {
+    vi.spyOn(diag, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(diag, 'info').mockImplementation(() => undefined);
+    const store = new FlakyStore(new InMemoryStateStore(), 'fail_closed');
+    const budget = new SharedBudget({ name: 'orphan', limitUsd: 1, store, reservationTtlMs: 600_000 });
+    store.lose = true;
+    await expect(budget.enter(ctx(0.01).c)).rejects.toThrow(StateStoreUnavailableError);
+    expect((await store.inner.budgetTotals('orphan')).reservedMicros).toBe(10_000);
+    store.lose = false;
+    await budget.flush();
+    expect(budget.pendingSettlements).toBe(0);
+    expect(await store.inner.budgetTotals('orphan')).toEqual({ spentMicros: 0, reservedMicros: 0 });
+    budget.close();
+  });
+
+  it('fail_open: the call admitted locally settles once and releases the reservation the store made', async () => {
+    vi.spyOn(diag, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(diag, 'info').mockImplementation(() => undefined);
+    const store = new FlakyStore(new InMemoryStateStore(), 'fail_open');
+    const budget = new SharedBudget({ name: 'orphan-open', limitUsd: 0.4, store, reservationTtlMs: 600_000 });
+    store.lose = true;
+    const admitted = await budget.enter(ctx(0.3).c);
+    // A second call does not fit next to the first (the store refuses it too, so it reserved nothing there).
+    await expect(budget.enter(ctx(0.3).c)).rejects.toThrow(SharedBudgetExceededError);
+    expect((await store.inner.budgetTotals('orphan-open')).reservedMicros).toBe(300_000);
+    await admitted.settle({ ok: true, usage: undefined, costUsd: 0.25 });
+    store.lose = false;
+    await budget.flush();
+    expect(budget.pendingSettlements).toBe(0);
+    expect(await store.inner.budgetTotals('orphan-open')).toEqual({
+      spentMicros: 250_000,
+      reservedMicros: 0,
+    });
+    budget.close();
+  });
+
+  it('a store that refused without trying (offline, no cause) leaves nothing to release', async () => {
+    vi.spyOn(diag, 'warn').mockImplementation(() => undefined);
+    const store = new FlakyStore(new InMemoryStateStore(), 'fail_closed');
+    const budget = new SharedBudget({ name: 'nothing', limitUsd: 1, store });
+    store.down = true;
+    await expect(budget.enter(ctx(0.01).c)).rejects.toThrow(StateStoreUnavailableError);
+    expect(budget.pendingSettlements).toBe(0);
+    budget.close();
+  });
+});
+
 describe('SharedBudget options', () => {
   const field = validationFieldOf;
 
