@@ -88,6 +88,9 @@ export class InMemoryStateStore implements StateStore {
 
   /** @throws {ValidationError} when `clock` is not a function. */
   constructor(options: InMemoryStateStoreOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError({ field: 'options', value: options, expected: 'an options object' });
+    }
     const clock = options.clock ?? systemWallClock;
     if (typeof clock !== 'function') {
       throw new ValidationError({ field: 'clock', value: clock, expected: 'a function returning epoch ms' });
