@@ -19,8 +19,8 @@ describe.each(['sigkill', 'sigstop'] as RedisFault[])('Redis %s mid-run', (fault
       fault,
       sessions: 2,
       concurrency: 3,
-      commandTimeoutMs: 200,
-      outageTimeouts: 3,
+      commandTimeoutMs: 500,
+      outageTimeouts: 2,
       outages: 1,
       phaseTurns: 20,
     });
@@ -30,6 +30,7 @@ describe.each(['sigkill', 'sigstop'] as RedisFault[])('Redis %s mid-run', (fault
     expect(Object.keys(run.open.outcomes)).toEqual(['ok']);
     expect(run.open.duringOutage.ok).toBeGreaterThan(0);
     expect(run.closed.duringOutage.unavailable).toBeGreaterThan(0);
+    expect(run.open.pendingAtEnd + run.closed.pendingAtEnd).toBe(0);
     expect(run.open.recordedMicros).toBe(run.open.expectedMicros);
     expect(run.closed.recordedMicros).toBe(run.closed.expectedMicros);
     expect(run.open.expectedMicros).toBe(run.open.pricedMicros);

@@ -20,7 +20,7 @@ export interface RedisProcess {
   command(args: string[]): Promise<RespValue>;
   /** SIGKILL, and resolves once the process is gone. */
   kill(): Promise<void>;
-  /** Starts it again on the same port and directory; resolves once it accepts connections (the AOF is loaded). */
+  /** Starts it again on the same port and directory; resolves once it answers PING (the AOF is loaded). */
   restart(): Promise<void>;
   /** SIGSTOP: the process keeps its sockets but answers nothing. */
   pause(): void;
@@ -31,7 +31,10 @@ export interface RedisProcess {
 }
 
 /** Starts redis-server on a free loopback port with AOF persistence in a fresh temp directory. */
-export async function startRedisProcess(binary = 'redis-server'): Promise<RedisProcess> {
+export async function startRedisProcess(
+  appendfsync: 'always' | 'everysec' = (process.env.REDIS_APPENDFSYNC as 'always' | undefined) ?? 'everysec',
+  binary = 'redis-server',
+): Promise<RedisProcess> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'agentrace-redis-fault-'));
   let child: ChildProcess | undefined;
@@ -53,7 +56,7 @@ export async function startRedisProcess(binary = 'redis-server'): Promise<RedisP
         '--appendonly',
         'yes',
         '--appendfsync',
-        'everysec',
+        appendfsync,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -114,6 +117,13 @@ export async function startRedisProcess(binary = 'redis-server'): Promise<RedisP
     restart: async () => {
       if (child) throw new Error(`redis-server on port ${port} is still running`);
       await start();
+      // Accepting connections is not the same as answering: while it replays the AOF Redis replies LOADING.
+      for (let i = 0; i < 600; i++) {
+        const pong = await redisCommand(port, ['PING']).catch((err: unknown) => err);
+        if (pong === 'PONG') return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`redis-server on port ${port} did not answer PING within 30 s of its restart`);
     },
     pause: () => {
       child?.kill('SIGSTOP');
