@@ -307,6 +307,30 @@ describe('SharedBudget when the store is unavailable', () => {
     expect((await store.inner.budgetTotals('bg')).spentMicros).toBe(30_000);
   });
 
+  // Found by the long Redis SIGKILL run: when the retry timer fired after the pending settlements had already been
+  // written, reconciliation stopped for good, and spend recorded in a later outage was never written.
+  it('keeps reconciling after the retry timer fires with nothing left to write', async () => {
+    vi.useFakeTimers();
+    vi.spyOn(diag, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(diag, 'info').mockImplementation(() => undefined);
+    const store = new FlakyStore(new InMemoryStateStore());
+    const budget = new SharedBudget({ name: 'stale', limitUsd: 1, store, retryIntervalMs: 100 });
+    store.down = true;
+    const t1 = await budget.enter(ctx(0.01).c);
+    await t1.settle({ ok: true, usage: undefined, costUsd: 0.001 }); // pending; the retry timer is armed
+    store.down = false;
+    const t2 = await budget.enter(ctx(0.01).c); // the store answers: the pending one is written now
+    await vi.waitFor(() => expect(budget.pendingSettlements).toBe(0));
+    await vi.advanceTimersByTimeAsync(100); // the timer fires with nothing to write
+    store.down = true;
+    await t2.settle({ ok: true, usage: undefined, costUsd: 0.002 });
+    store.down = false;
+    await budget.flush();
+    expect(budget.pendingSettlements).toBe(0);
+    expect((await store.inner.budgetTotals('stale')).spentMicros).toBe(3000);
+    budget.close();
+  });
+
   it('fail closed: refuses with StateStoreUnavailableError; in-flight spend is still written later', async () => {
     vi.spyOn(diag, 'warn').mockImplementation(() => undefined);
     vi.spyOn(diag, 'info').mockImplementation(() => undefined);

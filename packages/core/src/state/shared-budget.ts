@@ -385,6 +385,10 @@ export class SharedBudget implements TurnGate {
   /** Writes pending settlements, a batch per key per round trip; keeps what the store did not take. */
   #reconcile(): Promise<void> {
     if (this.#reconciling) return this.#reconciling;
+    // Nothing to write (the retry timer fired after another path wrote it all). Without this, `run` would finish
+    // synchronously, clear `#reconciling` before it is assigned, and leave a settled promise there for good: no
+    // later settlement would ever be written.
+    if (this.#pending.length === 0) return Promise.resolve();
     const run = async () => {
       try {
         while (this.#pending.length > 0) {
