@@ -446,8 +446,9 @@ export function describeRedisFault(run: RedisFaultRun): { figure: string; detail
       `under its reservation id and written when Redis answers; the settle script applies an id once, so ` +
       `${run.open.duplicates + run.closed.duplicates} repeats (a first attempt that did reach Redis) were not ` +
       `counted twice; lost: ${run.open.pendingAtEnd + run.closed.pendingAtEnd} settlements never written, and ` +
-      `Redis's total equals the turns' (with appendfsync everysec Redis may postpone an AOF write while an fsync ` +
-      `is slow, so a kill could lose acknowledged writes; appendfsync always rules that out). A reservation ` +
+      `Redis's total is compared with the turns' (with appendfsync everysec Redis may postpone an AOF write while ` +
+      `an fsync is slow and still reply, so a kill can lose acknowledged writes no client can reconcile: a long ` +
+      `run lost ~70 000 µUSD that way; appendfsync always does not). A reservation ` +
       `Redis made after the client gave up (SIGSTOP: queued commands run on SIGCONT) is released by the call's ` +
       `settlement, or by a zero settlement when the call was refused; reserved after flush: ` +
       `${run.open.reservedAfterFlushMicros + run.closed.reservedAfterFlushMicros} µUSD. ` +

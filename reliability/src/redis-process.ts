@@ -1,5 +1,7 @@
-// A real redis-server for the Redis fault cases, configured as a user who wants budgets to survive a restart would
-// run it: AOF on (`appendonly yes`, `appendfsync everysec`), RDB snapshots off. Unlike the test helper's server it
+// A real redis-server for the Redis fault cases, configured as a user who wants every acknowledged budget write to
+// survive a kill would run it: AOF on (`appendonly yes`, `appendfsync always`), RDB snapshots off. (With
+// `everysec`, Redis may postpone an AOF write while an fsync is slow and still reply: a long SIGKILL run on a loaded
+// machine lost ~70 000 µUSD of acknowledged settlements that way. REDIS_APPENDFSYNC=everysec runs it so.) Unlike the test helper's server it
 // can be killed with SIGKILL (no shutdown, no final save: only what the AOF already holds survives) and paused
 // with SIGSTOP / resumed with SIGCONT, and restarted on the same port and data directory.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import { freePort, type RespValue, redisCommand } from '../../test/helpers/redis-server.js';
 
 /** The persistence the fault cases run Redis with (the row's detail states it). */
-export const REDIS_PERSISTENCE = 'appendonly yes, appendfsync everysec, no RDB snapshots';
+export const REDIS_PERSISTENCE = `appendonly yes, appendfsync ${process.env.REDIS_APPENDFSYNC ?? 'always'}, no RDB snapshots`;
 
 /** A redis-server process the case controls with signals. */
 export interface RedisProcess {
@@ -32,7 +34,7 @@ export interface RedisProcess {
 
 /** Starts redis-server on a free loopback port with AOF persistence in a fresh temp directory. */
 export async function startRedisProcess(
-  appendfsync: 'always' | 'everysec' = (process.env.REDIS_APPENDFSYNC as 'always' | undefined) ?? 'everysec',
+  appendfsync: 'always' | 'everysec' = (process.env.REDIS_APPENDFSYNC as 'everysec' | undefined) ?? 'always',
   binary = 'redis-server',
 ): Promise<RedisProcess> {
   const port = await freePort();
