@@ -4,7 +4,6 @@
 // counterexample (fast-check shrinks it).
 import {
   AgentEvent,
-  AgentraceError,
   AgentSession,
   detectResponse,
   detectResponseOrThrow,
@@ -12,71 +11,24 @@ import {
   PolicyEngine,
   phaseContextFromDict,
   UsageSnapshot,
-  ValidationError,
 } from '@agentrace/core';
 import { PriceTable, parsePriceFile } from '@agentrace/pricing';
 import fc from 'fast-check';
 import { resolveSetup } from '../../packages/otel-exporter/src/resolve-config.js';
+import type { CaseResult, ReliabilityCase } from './case.js';
+import {
+  assertSessionSound,
+  describe,
+  expectTyped,
+  expectTypedAsync,
+  maybe,
+  wild,
+  withDeadline,
+} from './fuzz-contract.js';
+import { fuzzMoreEntryPoints } from './fuzz-more.js';
 import { MODEL, PROVIDER, priceTable } from './workload.js';
 
-/** Whether `err` is an outcome the contract allows: a branded agentrace error, a ValidationError with its field. */
-export function isTypedOutcome(err: unknown): boolean {
-  // ValidationError is a RangeError (as the platform's own range checks are), the rest are AgentraceErrors.
-  if (ValidationError.isInstance(err)) {
-    const field = (err as { field?: unknown }).field;
-    return typeof field === 'string' && field.length > 0;
-  }
-  return AgentraceError.isInstance(err);
-}
-
-function expectTyped(where: string, fn: () => unknown): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!isTypedOutcome(err)) throw new Error(`${where}: untyped outcome ${describe(err)}`, { cause: err });
-  }
-}
-
-async function expectTypedAsync(where: string, fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await withDeadline(fn(), 2000, where);
-  } catch (err) {
-    if (!isTypedOutcome(err)) throw new Error(`${where}: untyped outcome ${describe(err)}`, { cause: err });
-  }
-}
-
-async function withDeadline<T>(p: Promise<T>, ms: number, where: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${where}: no outcome within ${ms} ms (a hang)`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  try {
-    return `non-Error ${typeof err} ${String(err)}`;
-  } catch {
-    return `non-Error ${typeof err}`;
-  }
-}
-
-/** Values of every kind, weighted towards the ones that break validators (objects, huge numbers, NaN). */
-const wild = fc.oneof(
-  fc.anything({ maxDepth: 2 }),
-  fc.double(),
-  fc.constantFrom(2 ** 53, 2 ** 53 + 2, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, 2 ** 40, 0),
-  fc.string(),
-  fc.constant(undefined),
-);
-const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+export { isTypedOutcome } from './fuzz-contract.js';
 
 const usageArb = fc.oneof(
   wild,
@@ -351,17 +303,43 @@ export async function fuzzEntryPoints(runs: number, seed?: number): Promise<Fuzz
     }),
     params,
   );
+  Object.assign(figures, await fuzzMoreEntryPoints(runs, seed));
   return figures;
 }
 
-/** The session's totals stay finite, non-negative and exact in micro-dollars. */
-function assertSessionSound(session: ReturnType<AgentSession['open']>, before: number): void {
-  const total = session.tracker.totalCost();
-  if (!Number.isFinite(total) || total < before)
-    throw new Error(`the session total went from ${before} to ${total}`);
-  const micros = Math.round(total * 1e6);
-  if (!Number.isSafeInteger(micros)) throw new Error(`the session total ${total} is not exact in µUSD`);
-  for (const n of [session.tracker.totalInputTokens, session.tracker.totalOutputTokens]) {
-    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`a token total became ${n}`);
-  }
-}
+/** Fuzzed input over every public entry point (`long`: 3 000 inputs per entry point, else 150). */
+export const fuzzCase: ReliabilityCase = {
+  name: 'fuzz-entry-points',
+  description:
+    'fast-check over every public entry point: success or a typed error naming the field; no crash, hang or corrupted session',
+  run: async ({ long }): Promise<CaseResult> => {
+    const runs = long ? 3000 : 150;
+    // Fuzzed model names are unpriced; their one-time warnings would flood the output.
+    const emitWarning = process.emitWarning;
+    process.emitWarning = () => {};
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const figures = await fuzzEntryPoints(runs);
+      const tried = Object.values(figures).reduce((a, b) => a + b, 0);
+      const entries = Object.keys(figures).length;
+      return {
+        survived: unhandled.length === 0,
+        figure: `${tried} inputs tried over ${entries} entry points, 0 untyped outcomes`,
+        detail:
+          `${runs} inputs per entry point (${Object.keys(figures).join('; ')}); unhandled rejections: ` +
+          `${unhandled.length}`,
+      };
+    } catch (err) {
+      return {
+        survived: false,
+        figure: 'an input broke the contract',
+        detail: err instanceof Error ? err.message.slice(0, 500) : String(err),
+      };
+    } finally {
+      process.emitWarning = emitWarning;
+      process.off('unhandledRejection', onUnhandled);
+    }
+  },
+};

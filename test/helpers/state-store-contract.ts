@@ -439,6 +439,34 @@ export function describeStateStoreContract(label: string, factory: StoreFactory)
         expect(await settle([u])).toMatchObject({ applied: 1, spentMicros: 224 });
       });
 
+      it('an unreserved settlement releases the reservation the store made under its id, and a later one holds nothing', async () => {
+        const { store, name } = setup();
+        // The process asked to reserve 300 under r1, gave up waiting (the reply was lost) and went on without it.
+        await reserve(store, name, 'r1', 300);
+        const r1 = { id: 'r1', reserved: false, reservedMicros: 300, actualMicros: 250 };
+        const settle = (settlements: Parameters<StateStore['settleBudget']>[0]['settlements']) =>
+          store.settleBudget({ key: name, settlements, ...retention });
+        expect(await settle([r1])).toEqual({
+          applied: 1,
+          duplicates: 0,
+          spentMicros: 250,
+          reservedMicros: 0,
+        });
+        expect(await settle([r1])).toMatchObject({ applied: 0, duplicates: 1, reservedMicros: 0 });
+        // A reservation under r2 that arrives only after r2 was settled without it reserves nothing.
+        expect(
+          await settle([{ id: 'r2', reserved: false, reservedMicros: 300, actualMicros: 10 }]),
+        ).toMatchObject({
+          spentMicros: 260,
+          reservedMicros: 0,
+        });
+        expect(await reserve(store, name, 'r2', 300)).toEqual({
+          admitted: true,
+          spentMicros: 260,
+          reservedMicros: 0,
+        });
+      });
+
       it('keeps budgets apart by key and reads an unknown one as zero', async () => {
         const { store, name } = setup();
         await reserve(store, `${name}:a`, 'x', 10);

@@ -629,3 +629,12 @@ describe('tiers, 1-hour writes and queries', () => {
     );
   });
 });
+
+// Found by the reliability fuzzer: a null options object was a TypeError.
+describe('PriceTable with options that are not an object', () => {
+  it.each([null, 5, 'x'])('%o is refused with a ValidationError naming options', (options) => {
+    expect(() => new PriceTable(options as never)).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'options' }),
+    );
+  });
+});

@@ -165,6 +165,9 @@ export class PriceTable {
    *   a function.
    */
   constructor(options: PriceTableOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError({ field: 'options', value: options, expected: 'an options object' });
+    }
     for (const field of ['onUnpriced', 'wallClock'] as const) {
       if (options[field] !== undefined && typeof options[field] !== 'function') {
         throw new ValidationError({ field, value: options[field], expected: 'a function' });

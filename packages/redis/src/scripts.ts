@@ -241,7 +241,8 @@ end
 `;
 
 /**
- * Reserves an amount of a budget unless (enforced) spent + reserved + amount would exceed the limit.
+ * Reserves an amount of a budget unless (enforced) spent + reserved + amount would exceed the limit; admits without
+ * reserving when the id was already settled (the command arrived after the process had given up on it).
  * ARGV: 1 now, 2 id, 3 amount, 4 limit, 5 enforce (1/0), 6 reservationTtlMs, 7 ttlMs, 8 dedupeWindowMs.
  * Returns: admitted (1/0), spent, reserved.
  */
@@ -252,6 +253,11 @@ local now = clock(ARGV[1])
 local amount = tonumber(ARGV[3])
 local ttl = math.ceil(tonumber(ARGV[7]))
 purge(now, tonumber(ARGV[8]))
+-- A reservation arriving after its call was settled without it (a late or resent command): nothing to hold.
+if redis.call('ZSCORE', KEYS[4], ARGV[2]) then
+  save(ttl)
+  return {1, int(spent), int(reserved)}
+end
 if ARGV[5] == '1' and spent + reserved + amount > tonumber(ARGV[4]) then
   save(ttl)
   return {0, int(spent), int(reserved)}
@@ -265,7 +271,8 @@ return {1, int(spent), int(reserved)}
 
 /**
  * Applies settlements, each at most once: a reserved one only while its reservation (live or expired) is held,
- * an unreserved one only if its id was not applied before.
+ * an unreserved one only if its id was not applied before (releasing a reservation the store made under its id
+ * whose reply the process never got).
  * ARGV: 1 now, 2 ttlMs, 3 dedupeWindowMs, 4 count, then per settlement: id, reserved (1/0), reservedMicros, actual.
  * Returns: applied, duplicates, spent, reserved.
  */
@@ -294,6 +301,11 @@ for i = 0, tonumber(ARGV[4]) - 1 do
     duplicates = duplicates + 1
   else
     redis.call('ZADD', KEYS[4], now, id)
+    -- Decided without the store, but the store may have made the reservation after all (the command reached it
+    -- and only the reply was lost, e.g. Redis paused past the timeout): release it now rather than at its expiry.
+    local m = id .. '|' .. ARGV[7 + i * 4]
+    if redis.call('ZREM', KEYS[2], m) == 1 then reserved = reserved - tonumber(ARGV[7 + i * 4]) end
+    redis.call('ZREM', KEYS[3], m)
     spent = spent + actual
     applied = applied + 1
   end

@@ -24,6 +24,13 @@ describe('providerNameFromAiSdk', () => {
     expect(providerNameFromAiSdk(id)).toBe(name);
   });
 
+  // Found by the reliability fuzzer (a custom AI SDK model whose provider is not a string): a TypeError before.
+  it.each([undefined, 42, {}])('refuses a non-string id %o with a ValidationError naming provider', (id) => {
+    expect(() => providerNameFromAiSdk(id as never)).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'provider' }),
+    );
+  });
+
   it('knownProviderFromAiSdk only answers for conventional names', () => {
     expect(knownProviderFromAiSdk('openai')).toBe('openai');
     expect(knownProviderFromAiSdk('gateway')).toBeUndefined();

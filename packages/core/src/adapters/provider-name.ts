@@ -1,3 +1,4 @@
+import { ValidationError } from '@agentrace/pricing';
 import type { ValueOf } from '../common/wire.js';
 
 /**
@@ -47,6 +48,7 @@ const BY_AI_SDK_PREFIX: ReadonlyMap<string, string> = new Map([
  * `providerMetadata` key (`openai`, `anthropic`, `google`, `bedrock`). An id it does not know is returned
  * as its first segment (`ollama.chat` → `ollama`); the conventions allow custom values.
  *
+ * @throws {ValidationError} naming `provider` when the id is not a string.
  * @example
  * ```ts
  * providerNameFromAiSdk('google.vertex.chat'); // 'gcp.vertex_ai'
@@ -54,6 +56,10 @@ const BY_AI_SDK_PREFIX: ReadonlyMap<string, string> = new Map([
  * ```
  */
 export function providerNameFromAiSdk(id: string): string {
+  // A custom AI SDK provider object may put anything in `provider`; say so instead of a TypeError.
+  if (typeof id !== 'string') {
+    throw new ValidationError({ field: 'provider', value: id, expected: 'an AI SDK provider id (a string)' });
+  }
   const lower = id.toLowerCase();
   if (lower.startsWith('google.vertex')) return ProviderName.GCP_VERTEX_AI;
   const prefix = lower.split('.', 1)[0] ?? lower;

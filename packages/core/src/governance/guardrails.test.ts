@@ -267,4 +267,11 @@ describe('defineGuardrail', () => {
       expect.objectContaining({ field: 'post' }),
     );
   });
+
+  // Found by the reliability fuzzer: a missing definition threw a TypeError from destructuring.
+  it.each([undefined, null])('refuses a %s definition as a ValidationError naming name', (definition) => {
+    expect(() => defineGuardrail(definition as never)).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'name' }),
+    );
+  });
 });

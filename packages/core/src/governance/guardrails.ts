@@ -228,7 +228,8 @@ export interface GuardrailDefinition {
  * @throws {ValidationError} `name` is not a non-empty string, or `pre`/`post` is not a function.
  */
 export function defineGuardrail(definition: GuardrailDefinition): Guardrail {
-  const { name, pre, post } = definition;
+  // A missing definition is refused like a missing name (not a TypeError from destructuring).
+  const { name, pre, post } = (definition ?? {}) as Partial<GuardrailDefinition>;
   if (typeof name !== 'string' || name === '') {
     throw new ValidationError({ field: 'name', value: name, expected: 'a non-empty string' });
   }

@@ -349,3 +349,12 @@ describe('AgentRegistry id collisions', () => {
     expect(reg.size).toBe(2);
   });
 });
+
+// Found by the reliability fuzzer: a null options object was a TypeError.
+describe('AgentRegistry with options that are not an object', () => {
+  it.each([null, 5, 'x'])('%o is refused with a ValidationError naming options', (options) => {
+    expect(() => new AgentRegistry(options as never)).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'options' }),
+    );
+  });
+});

@@ -130,6 +130,9 @@ export class AgentRegistry {
    * function.
    */
   constructor(options: AgentRegistryOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError({ field: 'options', value: options, expected: 'an options object' });
+    }
     const capacity = options.capacity ?? DEFAULT_REGISTRY_CAPACITY;
     if (typeof capacity !== 'number' || !Number.isSafeInteger(capacity) || capacity < 1) {
       throw new ValidationError({ field: 'capacity', value: capacity, expected: 'a positive safe integer' });

@@ -217,3 +217,12 @@ describe('smallerContextBudget', () => {
       expect(() => smallerContextBudget(100, r)).toThrow(field('reduction'));
   });
 });
+
+// Found by the reliability fuzzer: a null options object was a TypeError.
+describe('backoffDelay with options that are not an object', () => {
+  it.each([null, 5, 'x'])('%o is refused with a ValidationError naming options', (options) => {
+    expect(() => backoffDelay(1, options as never)).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'options' }),
+    );
+  });
+});

@@ -78,6 +78,9 @@ function jitterMode(jitter: BackoffOptions['jitter']): JitterMode {
  * ```
  */
 export function backoffDelay(attempt: number, opts: BackoffOptions = {}): number {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new ValidationError({ field: 'options', value: opts, expected: 'an options object' });
+  }
   const { baseMs = 2000, capMs = 60_000, prevDelayMs = 0, random = Math.random } = opts;
   check('attempt', attempt, Number.isSafeInteger(attempt) && attempt >= 0, 'a non-negative safe integer');
   check('baseMs', baseMs, isFiniteNumber(baseMs) && baseMs > 0, 'a finite number greater than 0');

@@ -303,3 +303,12 @@ describe('isRetryableError', () => {
     expect(isRetryableError('429')).toBe(false);
   });
 });
+
+// Found by the reliability fuzzer: a null options object was a TypeError.
+describe('retryAfterMs with options that are not an object', () => {
+  it.each([null, 5, 'x'])('%o is refused with a ValidationError naming options', (options) => {
+    expect(() => retryAfterMs(new Error('x'), options as never)).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'options' }),
+    );
+  });
+});

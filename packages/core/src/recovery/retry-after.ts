@@ -126,6 +126,9 @@ function fromNode(node: object, now: number): number | undefined {
  * ```
  */
 export function retryAfterMs(err: unknown, opts: RetryAfterOptions = {}): number | undefined {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new ValidationError({ field: 'options', value: opts, expected: 'an options object' });
+  }
   const now = opts.now ?? Date.now();
   if (typeof now !== 'number' || !Number.isFinite(now)) {
     throw new ValidationError({

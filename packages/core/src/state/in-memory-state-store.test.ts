@@ -15,6 +15,13 @@ describe('InMemoryStateStore', () => {
     }
   });
 
+  // Found by the reliability fuzzer: `new InMemoryStateStore(null)` was a TypeError.
+  it.each([null, 5])('rejects %o as options with a ValidationError naming options', (options) => {
+    expect(() => new InMemoryStateStore(options as never)).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'options' }),
+    );
+  });
+
   it('defaults to the wall clock', async () => {
     const store = new InMemoryStateStore();
     const before = Date.now();

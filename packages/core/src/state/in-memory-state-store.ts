@@ -88,6 +88,9 @@ export class InMemoryStateStore implements StateStore {
 
   /** @throws {ValidationError} when `clock` is not a function. */
   constructor(options: InMemoryStateStoreOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError({ field: 'options', value: options, expected: 'an options object' });
+    }
     const clock = options.clock ?? systemWallClock;
     if (typeof clock !== 'function') {
       throw new ValidationError({ field: 'clock', value: clock, expected: 'a function returning epoch ms' });
@@ -215,6 +218,11 @@ export class InMemoryStateStore implements StateStore {
     const now = this.#tick();
     const rec = this.#budget(request.key, now, true) as BudgetRecord;
     purgeBudget(rec, request, now);
+    // Already settled without its reservation (a late or resent reservation): nothing to hold.
+    if (rec.done.has(request.id)) {
+      touchBudget(rec, request, now);
+      return { admitted: true, spentMicros: rec.spent, reservedMicros: rec.reserved };
+    }
     if (request.enforce && rec.spent + rec.reserved + request.amountMicros > request.limitMicros) {
       touchBudget(rec, request, now);
       return { admitted: false, spentMicros: rec.spent, reservedMicros: rec.reserved };
@@ -245,6 +253,10 @@ export class InMemoryStateStore implements StateStore {
       } else if (rec.done.has(s.id)) duplicates++;
       else {
         rec.done.set(s.id, now);
+        // Decided without the store, which may have made the reservation anyway (only its reply was lost).
+        const member = `${s.id}|${s.reservedMicros}`;
+        if (rec.reservations.delete(member)) rec.reserved -= s.reservedMicros;
+        rec.expired.delete(member);
         rec.spent += s.actualMicros;
         applied++;
       }

@@ -307,6 +307,30 @@ describe('SharedBudget when the store is unavailable', () => {
     expect((await store.inner.budgetTotals('bg')).spentMicros).toBe(30_000);
   });
 
+  // Found by the long Redis SIGKILL run: when the retry timer fired after the pending settlements had already been
+  // written, reconciliation stopped for good, and spend recorded in a later outage was never written.
+  it('keeps reconciling after the retry timer fires with nothing left to write', async () => {
+    vi.useFakeTimers();
+    vi.spyOn(diag, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(diag, 'info').mockImplementation(() => undefined);
+    const store = new FlakyStore(new InMemoryStateStore());
+    const budget = new SharedBudget({ name: 'stale', limitUsd: 1, store, retryIntervalMs: 100 });
+    store.down = true;
+    const t1 = await budget.enter(ctx(0.01).c);
+    await t1.settle({ ok: true, usage: undefined, costUsd: 0.001 }); // pending; the retry timer is armed
+    store.down = false;
+    const t2 = await budget.enter(ctx(0.01).c); // the store answers: the pending one is written now
+    await vi.waitFor(() => expect(budget.pendingSettlements).toBe(0));
+    await vi.advanceTimersByTimeAsync(100); // the timer fires with nothing to write
+    store.down = true;
+    await t2.settle({ ok: true, usage: undefined, costUsd: 0.002 });
+    store.down = false;
+    await budget.flush();
+    expect(budget.pendingSettlements).toBe(0);
+    expect((await store.inner.budgetTotals('stale')).spentMicros).toBe(3000);
+    budget.close();
+  });
+
   it('fail closed: refuses with StateStoreUnavailableError; in-flight spend is still written later', async () => {
     vi.spyOn(diag, 'warn').mockImplementation(() => undefined);
     vi.spyOn(diag, 'info').mockImplementation(() => undefined);
@@ -320,6 +344,56 @@ describe('SharedBudget when the store is unavailable', () => {
     store.down = false;
     await budget.flush();
     expect((await budget.status()).spentMicros).toBe(7000);
+  });
+});
+
+describe('SharedBudget when a reservation timed out but reached the store', () => {
+  // The store ran the reservation and only its answer was lost (Redis paused past the command timeout runs it when
+  // it resumes): the refused call must not hold budget until the reservation expires.
+  it('fail_closed: the refused call releases the reservation the store made', async () => {
+    vi.spyOn(diag, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(diag, 'info').mockImplementation(() => undefined);
+    const store = new FlakyStore(new InMemoryStateStore(), 'fail_closed');
+    const budget = new SharedBudget({ name: 'orphan', limitUsd: 1, store, reservationTtlMs: 600_000 });
+    store.lose = true;
+    await expect(budget.enter(ctx(0.01).c)).rejects.toThrow(StateStoreUnavailableError);
+    expect((await store.inner.budgetTotals('orphan')).reservedMicros).toBe(10_000);
+    store.lose = false;
+    await budget.flush();
+    expect(budget.pendingSettlements).toBe(0);
+    expect(await store.inner.budgetTotals('orphan')).toEqual({ spentMicros: 0, reservedMicros: 0 });
+    budget.close();
+  });
+
+  it('fail_open: the call admitted locally settles once and releases the reservation the store made', async () => {
+    vi.spyOn(diag, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(diag, 'info').mockImplementation(() => undefined);
+    const store = new FlakyStore(new InMemoryStateStore(), 'fail_open');
+    const budget = new SharedBudget({ name: 'orphan-open', limitUsd: 0.4, store, reservationTtlMs: 600_000 });
+    store.lose = true;
+    const admitted = await budget.enter(ctx(0.3).c);
+    // A second call does not fit next to the first (the store refuses it too, so it reserved nothing there).
+    await expect(budget.enter(ctx(0.3).c)).rejects.toThrow(SharedBudgetExceededError);
+    expect((await store.inner.budgetTotals('orphan-open')).reservedMicros).toBe(300_000);
+    await admitted.settle({ ok: true, usage: undefined, costUsd: 0.25 });
+    store.lose = false;
+    await budget.flush();
+    expect(budget.pendingSettlements).toBe(0);
+    expect(await store.inner.budgetTotals('orphan-open')).toEqual({
+      spentMicros: 250_000,
+      reservedMicros: 0,
+    });
+    budget.close();
+  });
+
+  it('a store that refused without trying (offline, no cause) leaves nothing to release', async () => {
+    vi.spyOn(diag, 'warn').mockImplementation(() => undefined);
+    const store = new FlakyStore(new InMemoryStateStore(), 'fail_closed');
+    const budget = new SharedBudget({ name: 'nothing', limitUsd: 1, store });
+    store.down = true;
+    await expect(budget.enter(ctx(0.01).c)).rejects.toThrow(StateStoreUnavailableError);
+    expect(budget.pendingSettlements).toBe(0);
+    budget.close();
   });
 });
 

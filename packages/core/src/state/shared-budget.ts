@@ -22,7 +22,9 @@ import {
   type BudgetRetention,
   type BudgetSettlement,
   type StateStore,
+  StateStoreUnavailableError,
   StoreFailurePolicy,
+  StoreUnavailableReason,
 } from './state-store.js';
 import { resolveStorePolicy, StoreHealth } from './store-health.js';
 import type { TurnGate, TurnGateContext, TurnGateOutcome, TurnGateTicket } from './turn-gate.js';
@@ -321,13 +323,31 @@ export class SharedBudget implements TurnGate {
         [ATTR_AGENTRACE_BUDGET_NAME]: this.name,
       }),
     );
-    if (this.#health.policy === StoreFailurePolicy.FAIL_CLOSED) throw error;
+    if (this.#health.policy === StoreFailurePolicy.FAIL_CLOSED) {
+      this.#release(key, id, amount, err);
+      throw error;
+    }
     const pendingMicros = this.#pending.reduce((sum, p) => sum + p.settlement.actualMicros, 0);
     const known = this.#lastSeenMicros + pendingMicros + this.#localReservedMicros;
-    if (this.enforce && known + amount > this.limitMicros) this.#refuse(ctx, key, amount, known, 0);
+    if (this.enforce && known + amount > this.limitMicros) {
+      this.#release(key, id, amount, err);
+      this.#refuse(ctx, key, amount, known, 0);
+    }
     this.#localReservedMicros += amount;
     this.#decided(ctx, 'reserved', key, amount, known, 0);
     return this.#ticket(key, { id, reserved: false, reservedMicros: amount, actualMicros: 0 });
+  }
+
+  /**
+   * A call refused after its reservation failed in a way that may have reached the store (timed out, or the
+   * client had sent it): the store may still make that reservation (Redis paused past the timeout runs it when it
+   * resumes), which would hold budget until `reservationTtlMs`. A zero settlement under its id, written like any
+   * pending one, releases it, or makes a reservation arriving even later hold nothing.
+   */
+  #release(key: string, id: string, amount: number, err: unknown): void {
+    if (amount === 0 || !mayHaveReachedStore(err)) return;
+    this.#pending.push({ key, settlement: { id, reserved: false, reservedMicros: amount, actualMicros: 0 } });
+    this.#scheduleRetry();
   }
 
   #ticket(key: string, reservation: BudgetSettlement): TurnGateTicket {
@@ -365,6 +385,10 @@ export class SharedBudget implements TurnGate {
   /** Writes pending settlements, a batch per key per round trip; keeps what the store did not take. */
   #reconcile(): Promise<void> {
     if (this.#reconciling) return this.#reconciling;
+    // Nothing to write (the retry timer fired after another path wrote it all). Without this, `run` would finish
+    // synchronously, clear `#reconciling` before it is assigned, and leave a settled promise there for good: no
+    // later settlement would ever be written.
+    if (this.#pending.length === 0) return Promise.resolve();
     const run = async () => {
       try {
         while (this.#pending.length > 0) {
@@ -446,6 +470,16 @@ export class SharedBudget implements TurnGate {
       ),
     );
   }
+}
+
+/**
+ * Whether a failed store call may still have been carried out: a timeout (sent, answer not awaited), or a failure
+ * of the client itself (the store says why in `cause`). A store refusing without trying (backing off, or offline
+ * before anything was sent) gives no cause.
+ */
+function mayHaveReachedStore(err: unknown): boolean {
+  if (!StateStoreUnavailableError.isInstance(err)) return true;
+  return err.reason === StoreUnavailableReason.TIMEOUT || err.cause !== undefined;
 }
 
 function toMicroUsdField(field: string, usd: unknown): number {

@@ -212,7 +212,10 @@ export interface BudgetSettlement {
   readonly id: string;
   /** Whether the store holds a reservation for it (`amountMicros` reserved under `id`). */
   readonly reserved: boolean;
-  /** The amount reserved (µUSD; 0 when not reserved). */
+  /**
+   * The amount reserved (µUSD). When not reserved, the amount the call asked to reserve when the store could not
+   * answer: if the store made that reservation after all (only its reply was lost), the settlement releases it.
+   */
   readonly reservedMicros: number;
   /** The actual cost (µUSD, a non-negative integer). */
   readonly actualMicros: number;

@@ -256,3 +256,17 @@ describe('recording', () => {
     expect(t.totalCost()).toBeCloseTo(333_334 * 20e-6 + 333_333 * 50e-6, 6);
   });
 });
+
+// Found by the reliability fuzzer: `new UsageTracker(null)` was a TypeError, and a wrong `pricing` one in the first turn.
+describe('UsageTracker options', () => {
+  it.each([
+    [null, 'options'],
+    [5, 'options'],
+    [{ pricing: 5 }, 'pricing'],
+    [{ pricing: {} }, 'pricing'],
+  ])('%o is refused with a ValidationError naming %s', (options, field) => {
+    expect(() => new UsageTracker(options as never)).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field }),
+    );
+  });
+});

@@ -181,8 +181,25 @@ export class UsageTracker {
   private cacheReadTokens = 0;
   private turns = 0;
 
+  /**
+   * @throws {ValidationError} naming `options` (not an object) or `pricing` (not a price table: no
+   *   `costBreakdown`/`costOf`).
+   */
   constructor(options: UsageTrackerOptions = {}) {
-    this.#pricing = options.pricing ?? defaultPriceTable;
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError({ field: 'options', value: options, expected: 'an options object' });
+    }
+    const pricing = options.pricing ?? defaultPriceTable;
+    // Checked here, so a wrong value fails where it is given rather than as a TypeError in the first turn.
+    if (
+      typeof pricing !== 'object' ||
+      pricing === null ||
+      typeof pricing.costBreakdown !== 'function' ||
+      typeof pricing.costOf !== 'function'
+    ) {
+      throw new ValidationError({ field: 'pricing', value: pricing, expected: 'a PriceTable' });
+    }
+    this.#pricing = pricing;
   }
 
   /** The price table turns are costed with. */

@@ -29,6 +29,12 @@ export interface FleetWorkerConfig {
   readonly prefix: string;
   readonly client: 'ioredis' | 'node-redis';
   readonly turns: number;
+  /**
+   * Turns the worker keeps in flight (default 1). Above 1 the per-turn breaker and rate-limit facts
+   * (`scheduledAt`, `admittedAt`, `state`, `generation`) are not recorded: one process-wide slot cannot tell
+   * concurrent turns apart.
+   */
+  readonly concurrency?: number;
   readonly policy: StoreFailurePolicy;
   readonly budget: { name: string; limitUsd: number; reservationTtlMs: number };
   readonly breaker: { threshold: number; recoveryTimeoutMs: number; halfOpenMaxProbes: number };
@@ -227,67 +233,75 @@ async function run(config: FleetWorkerConfig): Promise<FleetWorkerReport> {
   process.send?.({ type: 'ready' });
   await go;
 
+  const concurrency = config.concurrency ?? 1;
+  let next = 0;
   await agent.run(async (session) => {
-    for (let i = 0; i < config.turns; i++) {
-      const seen: {
-        startedAt: number;
-        call?: CircuitCallContext;
-        scheduledAt?: number;
-        admittedAt?: number;
-      } = {
-        startedAt: 0,
-      };
-      scheduled = undefined;
-      admittedAt = undefined;
-      let outcome = 'ok';
-      let rejectedIn: string | undefined;
-      let costMicros = 0;
-      current = undefined;
-      try {
-        const result = await session.runTurn(
-          async () => {
-            seen.startedAt = Date.now();
-            if (current) seen.call = current;
-            if (scheduled !== undefined) seen.scheduledAt = scheduled;
-            if (admittedAt !== undefined) seen.admittedAt = admittedAt;
-            const down = mode === 'down';
-            const slow = mode !== 'up';
-            await new Promise((resolve) =>
-              setTimeout(resolve, slow ? config.latency.down : config.latency.up),
-            );
-            if (down)
-              throw Object.assign(new Error('simulated provider: service unavailable'), { status: 503 });
-            return 'answer';
-          },
-          {
-            expectedUsage: { inputTokens: 1000, outputTokens: 500 },
-            // Up to 40% more or less output than expected: reservations are sometimes under-estimates.
-            estimateUsage: () => ({ inputTokens: 1000, outputTokens: 300 + Math.floor(random() * 401) }),
-          },
-        );
-        costMicros = toMicroUsd(result.costUsd);
-      } catch (err) {
-        if (CircuitOpenError.isInstance(err)) {
-          outcome = 'open';
-          rejectedIn = err.state;
-        } else if (SharedBudgetExceededError.isInstance(err)) outcome = 'budget';
-        else if (RateLimitExceededError.isInstance(err)) outcome = 'rate';
-        else if (StateStoreUnavailableError.isInstance(err)) outcome = 'unavailable';
-        else if (seen.startedAt > 0) outcome = 'failed';
-        else outcome = `other:${(err as Error).name}`;
+    const lane = async () => {
+      for (let i = next++; i < config.turns; i = next++) {
+        const seen: {
+          startedAt: number;
+          call?: CircuitCallContext;
+          scheduledAt?: number;
+          admittedAt?: number;
+        } = {
+          startedAt: 0,
+        };
+        scheduled = undefined;
+        admittedAt = undefined;
+        let outcome = 'ok';
+        let rejectedIn: string | undefined;
+        let costMicros = 0;
+        current = undefined;
+        try {
+          const result = await session.runTurn(
+            async () => {
+              seen.startedAt = Date.now();
+              if (concurrency === 1) {
+                if (current) seen.call = current;
+                if (scheduled !== undefined) seen.scheduledAt = scheduled;
+                if (admittedAt !== undefined) seen.admittedAt = admittedAt;
+              }
+              const down = mode === 'down';
+              const slow = mode !== 'up';
+              await new Promise((resolve) =>
+                setTimeout(resolve, slow ? config.latency.down : config.latency.up),
+              );
+              if (down)
+                throw Object.assign(new Error('simulated provider: service unavailable'), { status: 503 });
+              return 'answer';
+            },
+            {
+              expectedUsage: { inputTokens: 1000, outputTokens: 500 },
+              // Up to 40% more or less output than expected: reservations are sometimes under-estimates.
+              estimateUsage: () => ({ inputTokens: 1000, outputTokens: 300 + Math.floor(random() * 401) }),
+            },
+          );
+          costMicros = toMicroUsd(result.costUsd);
+        } catch (err) {
+          if (CircuitOpenError.isInstance(err)) {
+            outcome = 'open';
+            rejectedIn = err.state;
+          } else if (SharedBudgetExceededError.isInstance(err)) outcome = 'budget';
+          else if (RateLimitExceededError.isInstance(err)) outcome = 'rate';
+          else if (StateStoreUnavailableError.isInstance(err)) outcome = 'unavailable';
+          else if (seen.startedAt > 0) outcome = 'failed';
+          else outcome = `other:${(err as Error).name}`;
+        }
+        turns.push({
+          startedAt: seen.startedAt,
+          ...(seen.scheduledAt !== undefined && { scheduledAt: seen.scheduledAt }),
+          ...(seen.admittedAt !== undefined && { admittedAt: seen.admittedAt }),
+          ...(seen.call && { state: seen.call.state }),
+          ...(seen.call?.generation !== undefined && { generation: seen.call.generation }),
+          ...(rejectedIn !== undefined && { rejectedIn }),
+          outcome,
+          costMicros,
+        });
+        if (turns.length % 20 === 0)
+          process.send?.({ type: 'progress', worker: config.worker, done: turns.length });
       }
-      turns.push({
-        startedAt: seen.startedAt,
-        ...(seen.scheduledAt !== undefined && { scheduledAt: seen.scheduledAt }),
-        ...(seen.admittedAt !== undefined && { admittedAt: seen.admittedAt }),
-        ...(seen.call && { state: seen.call.state }),
-        ...(seen.call?.generation !== undefined && { generation: seen.call.generation }),
-        ...(rejectedIn !== undefined && { rejectedIn }),
-        outcome,
-        costMicros,
-      });
-      if ((i + 1) % 20 === 0) process.send?.({ type: 'progress', worker: config.worker, done: i + 1 });
-    }
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
   });
 
   // Write whatever was recorded while Redis was away before reporting.
