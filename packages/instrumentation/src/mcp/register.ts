@@ -4,32 +4,23 @@
  * It sets up OpenTelemetry through `@agentrace/otel-exporter` (OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set,
  * otherwise a trace tree on stderr, since a stdio MCP server's stdout is its protocol channel), registers the ESM
  * loader hook, and enables {@link McpInstrumentation}. Telemetry is flushed when the process runs out of work or
- * is stopped by SIGTERM/SIGINT.
+ * is stopped by SIGTERM/SIGINT, within a bounded time and without changing the exit; `OTEL_SDK_DISABLED=true`
+ * turns it off.
  *
  * This is the MCP-only entry. `@agentrace/instrumentation/register` enables every instrumentation agentrace
  * has, MCP included.
  */
 import { register } from 'node:module';
-import { setupTelemetry } from '@agentrace/otel-exporter';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { flushOnExit } from '../register/flush-on-exit.js';
+import { registerTelemetry } from '../register/register-telemetry.js';
 import { McpInstrumentation } from './mcp-instrumentation.js';
 
-register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
-
-const telemetry = setupTelemetry({ output: process.stderr });
-new McpInstrumentation();
-
-let flushing: Promise<void> | undefined;
-function flush(): Promise<void> {
-  flushing ??= telemetry.shutdown();
-  return flushing;
-}
-
-process.once('beforeExit', () => void flush());
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    void flush().finally(() => {
-      // Only when nothing else handles the signal: then the process ends as it would have without us.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  });
+// The same setup and exit handling as the general entry (bounded flush, exit code and signals kept, providers
+// another setup registered first reused), with only the MCP instrumentation enabled.
+if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  const telemetry = registerTelemetry(process.stderr);
+  registerInstrumentations({ instrumentations: [new McpInstrumentation()] });
+  flushOnExit(telemetry);
 }
