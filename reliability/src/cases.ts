@@ -5,11 +5,13 @@ import { collectorFaultCaseList, demoAgainstFaultsCase } from './collector-fault
 import { concurrencyCase } from './concurrency.js';
 import { fuzzCase } from './fuzz-case.js';
 import { nonErrorThrowsCase } from './non-error-throws.js';
+import { sdkFaultCaseList } from './sdk-faults.js';
 
 /** The cases `pnpm reliability` runs, in the order of the table. */
 export const cases: readonly ReliabilityCase[] = [
   ...collectorFaultCaseList,
   demoAgainstFaultsCase,
+  ...sdkFaultCaseList,
   fuzzCase,
   nonErrorThrowsCase,
   concurrencyCase,

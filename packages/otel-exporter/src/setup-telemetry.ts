@@ -13,6 +13,8 @@ import { renderCostTable } from './cost-table.js';
 import { DroppedTelemetry, type DroppedTelemetryCounts, displayUrl } from './dropped-telemetry.js';
 import { GuardedMetricExporter, settle } from './export-guard.js';
 import { histogramViews } from './histogram-views.js';
+import { IsolatedSampler } from './isolated-sampler.js';
+import { IsolatedSpanProcessor } from './isolated-span-processor.js';
 import { createMetricExporter, createSpanExporter } from './otlp-exporters.js';
 import { PrometheusEndpoint } from './prometheus-endpoint.js';
 import { type ResolvedTelemetryConfig, resolveSetup } from './resolve-config.js';
@@ -176,10 +178,11 @@ class Telemetry implements TelemetryHandle {
     if (config.traces.exporters.includes('console')) {
       spanProcessors.push(new TerminalSpanProcessor({ output, style, dropped: this.#dropped }));
     }
-    spanProcessors.push(...(opts.spanProcessors ?? []));
+    // The user's processors and sampler are isolated: the SDK calls them unguarded on every span (see each class).
+    for (const p of opts.spanProcessors ?? []) spanProcessors.push(new IsolatedSpanProcessor(p, this.#warn));
     this.tracerProvider = new NodeTracerProvider({
       resource: this.resource,
-      sampler: setup.sampler,
+      sampler: config.sampler === 'custom' ? new IsolatedSampler(setup.sampler, this.#warn) : setup.sampler,
       spanProcessors,
     });
 
