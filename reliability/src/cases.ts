@@ -6,12 +6,14 @@ import { concurrencyCase } from './concurrency.js';
 import { fuzzCase } from './fuzz-case.js';
 import { nonErrorThrowsCase } from './non-error-throws.js';
 import { sdkFaultCaseList } from './sdk-faults.js';
+import { soakCaseList } from './soak.js';
 
 /** The cases `pnpm reliability` runs, in the order of the table. */
 export const cases: readonly ReliabilityCase[] = [
   ...collectorFaultCaseList,
   demoAgainstFaultsCase,
   ...sdkFaultCaseList,
+  ...soakCaseList,
   fuzzCase,
   nonErrorThrowsCase,
   concurrencyCase,

@@ -10,6 +10,7 @@ import type { CaseResult, ReliabilityCase } from './case.js';
 import { cases } from './cases.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FINDINGS = fileURLToPath(new URL('../FINDINGS.md', import.meta.url));
 
 /** One finished row. */
 export interface CaseRow {
@@ -129,6 +130,12 @@ export function renderReport(
     `- Command: \`${command}\` (${rows.reduce((a, r) => a + r.seconds, 0).toFixed(0)} s in all)`,
     '',
   ];
+  // What the figures alone do not say (how a bound was chosen, what an investigation found), kept by hand.
+  try {
+    lines.push(readFileSync(FINDINGS, 'utf8').trimEnd(), '');
+  } catch {
+    // No findings file: the table stands alone.
+  }
   return lines.join('\n');
 }
 

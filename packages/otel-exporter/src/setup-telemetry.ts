@@ -122,6 +122,12 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
  */
 const READER_DEADLINE_MARGIN_MS = 1000;
 
+/**
+ * How often the cost reader collects for nothing but to let the SDK drop what it keeps for it between other
+ * readers' collections (see CollectingReader): bounds that to ten seconds' worth of exports or scrapes.
+ */
+const COST_READER_COMPACT_INTERVAL_MS = 10_000;
+
 class Telemetry implements TelemetryHandle {
   readonly config: ResolvedTelemetryConfig;
   readonly tracerProvider: NodeTracerProvider;
@@ -188,7 +194,7 @@ class Telemetry implements TelemetryHandle {
 
     const readers: MetricReader[] = [];
     if (config.metrics.exporters.length > 0) {
-      this.#costReader = new CollectingReader();
+      this.#costReader = new CollectingReader({ compactIntervalMs: COST_READER_COMPACT_INTERVAL_MS });
       readers.push(this.#costReader);
     }
     if (config.metrics.otlp !== undefined) {
