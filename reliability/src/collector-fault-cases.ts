@@ -64,7 +64,7 @@ export function demoProblems(none: DemoRun, faulty: DemoRun): string[] {
 
 const SIZES = {
   short: { turns: 2000, rounds: 1 },
-  long: { turns: 20_000, rounds: 3 },
+  long: { turns: 10_000, rounds: 3 },
 } as const;
 
 let shared: { long: boolean; result: Promise<{ baseline: FaultRun; cases: FaultCase[] }> } | undefined;
@@ -90,14 +90,17 @@ function faultCase(fault: CollectorFault): ReliabilityCase {
       const { baseline, cases } = await faultRuns(long);
       const c = cases.find((x) => x.fault === fault)!;
       const problems = faultRunProblems(c.run);
-      if (c.rateRatio < MIN_RATE_RATIO)
-        problems.push(`turn rate ${c.rateRatio.toFixed(2)}× of the healthy run`);
+      // The verdict reads the CPU-time rate: on a shared machine the wall-clock rate of a 10^4-turn process moves
+      // by tens of percent with other processes' load, which says nothing about the fault.
+      if (c.cpuRateRatio < MIN_RATE_RATIO)
+        problems.push(`turn rate ${c.cpuRateRatio.toFixed(2)}× of the healthy run (CPU time)`);
       const rss = c.run.rssPeakMiB - c.run.rssStartMiB;
       return {
         survived: problems.length === 0,
-        figure: `turn rate ${c.rateRatio.toFixed(2)}×; exit ${Math.round(c.run.exitMs)} ms after shutdown began; rss ${mib(rss)}`,
+        figure: `turn rate ${c.cpuRateRatio.toFixed(2)}× (CPU time; wall ${c.rateRatio.toFixed(2)}×); exit ${Math.round(c.run.exitMs)} ms after shutdown began; rss ${mib(rss)} (healthy ${mib(baseline.rssPeakMiB - baseline.rssStartMiB)})`,
         detail:
-          `${c.run.turns} turns × ${long ? SIZES.long.rounds : 1} round(s), rate vs a healthy collector (median; ` +
+          `${c.run.turns} turns × ${long ? SIZES.long.rounds : 1} round(s) interleaved with healthy-collector runs, rate ` +
+          `ratio of medians (bound ≥ ${MIN_RATE_RATIO}×; ` +
           `healthy exit ${Math.round(baseline.exitMs)} ms); export timeout ${FAULT_EXPORT_TIMEOUT_MS} ms, shutdown ` +
           `${Math.round(c.run.shutdownMs)} ms; dropped ${c.run.dropped.spans} spans, ${c.run.dropped.metricExports} ` +
           `metric exports, told ${c.run.warnings.filter((w) => w.includes('telemetry is being dropped')).length}×` +

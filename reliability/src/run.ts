@@ -18,6 +18,9 @@ export interface CaseRow {
   readonly description: string;
   readonly result: CaseResult;
   readonly seconds: number;
+  /** The command and moment it ran (rows of a merged report may come from different runs). */
+  readonly command?: string;
+  readonly ranAt?: string;
 }
 
 /** The machine the figures come from. */
@@ -88,14 +91,68 @@ export async function runCase(c: ReliabilityCase, long: boolean, deadlineMs: num
 
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
+/** The distinct runs the rows come from: command, date, row names, seconds. */
+function runsOf(rows: readonly CaseRow[]): [string, string, string[], number][] {
+  const runs = new Map<string, [string, string, string[], number]>();
+  for (const r of rows) {
+    const key = `${r.command}\u0000${r.ranAt?.slice(0, 13)}`;
+    const run = runs.get(key) ?? [r.command ?? 'pnpm reliability', r.ranAt?.slice(0, 10) ?? '?', [], 0];
+    run[2].push(r.name);
+    run[3] += r.seconds;
+    runs.set(key, run);
+  }
+  return [...runs.values()];
+}
+
+const ROWS_MARK = '<!-- reliability rows: ';
+
+/** The rows kept in a report written earlier (for `--only`, which re-runs some rows and keeps the others). */
+export function rowsOf(report: string): CaseRow[] {
+  const at = report.lastIndexOf(ROWS_MARK);
+  if (at < 0) return rowsOfTable(report);
+  try {
+    return JSON.parse(report.slice(at + ROWS_MARK.length, report.indexOf(' -->', at))) as CaseRow[];
+  } catch {
+    return [];
+  }
+}
+
+/** Reads the rows back from the table itself (a report written before the rows were kept as JSON). */
+function rowsOfTable(report: string): CaseRow[] {
+  const ranAt = /^- Date: (\S+?),?(?: |$)/m.exec(report)?.[1];
+  const command = /^- Command: `([^`]+)`/m.exec(report)?.[1];
+  const unescape = (c: string) => c.trim().replaceAll('\\|', '|');
+  return report.split('\n').flatMap((line): CaseRow[] => {
+    if (!line.startsWith('| `')) return [];
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map(unescape);
+    if (cells.length !== 5) return [];
+    const [name, description, verdict, figure, detailCell] = cells as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const secs = /\((\d+) s\)$/.exec(detailCell);
+    const detail = secs ? detailCell.slice(0, secs.index).trimEnd() : detailCell;
+    return [
+      {
+        name: name.replaceAll('`', ''),
+        description,
+        result: { survived: verdict === 'survived', figure, detail },
+        seconds: secs ? Number(secs[1]) : 0,
+        ...(command !== undefined && { command }),
+        ...(ranAt !== undefined && { ranAt }),
+      },
+    ];
+  });
+}
+
 /** RELIABILITY.md's text. */
-export function renderReport(
-  rows: readonly CaseRow[],
-  m: Machine,
-  when: Date,
-  command: string,
-  long: boolean,
-): string {
+export function renderReport(rows: readonly CaseRow[], m: Machine, long: boolean): string {
   const failed = rows.filter((r) => !r.result.survived);
   let commit = '';
   try {
@@ -126,8 +183,11 @@ export function renderReport(
     `- Memory: ${m.memoryGiB.toFixed(1)} GiB`,
     `- OS: ${m.os}`,
     `- Node: ${m.node}`,
-    `- Date: ${when.toISOString().replace(/\.\d+Z$/, 'Z')}${commit ? `, commit ${commit}` : ''}`,
-    `- Command: \`${command}\` (${rows.reduce((a, r) => a + r.seconds, 0).toFixed(0)} s in all)`,
+    ...runsOf(rows).map(
+      ([command, ranAt, names, seconds]) =>
+        `- Run: \`${command}\` on ${ranAt}${commit ? ` (report written at commit ${commit})` : ''}, ${seconds.toFixed(0)} s` +
+        (names.length < rows.length ? `: rows ${names.map((n) => `\`${n}\``).join(', ')}` : ''),
+    ),
     '',
   ];
   // What the figures alone do not say (how a bound was chosen, what an investigation found), kept by hand.
@@ -136,6 +196,8 @@ export function renderReport(
   } catch {
     // No findings file: the table stands alone.
   }
+  // The rows themselves, machine-readable, so `--only` can re-run some and keep the rest.
+  lines.push(`${ROWS_MARK}${JSON.stringify(rows).replaceAll('-->', '--\\u003e')} -->`, '');
   return lines.join('\n');
 }
 
@@ -149,6 +211,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`unknown case(s): ${only.filter((n) => !known.has(n)).join(', ')}\n`);
     return 2;
   }
+  const command = `pnpm reliability${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const rows: CaseRow[] = [];
   for (const c of selected) {
     process.stderr.write(`▶ ${c.name} …\n`);
@@ -157,16 +220,27 @@ async function main(argv: readonly string[]): Promise<number> {
       `  ${row.result.survived ? 'survived' : 'FAILED'}: ${row.result.figure} (${row.seconds.toFixed(1)} s)\n`,
     );
     if (!row.result.survived) process.stderr.write(`  ${row.result.detail ?? ''}\n`);
-    rows.push(row);
+    rows.push({ ...row, command, ranAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
   }
-  const command = `pnpm reliability${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const report = renderReport(rows, machine(), new Date(), command, long);
+  // With --only, the other rows of the existing report are kept, in the order of cases.ts.
+  let all = rows;
+  if (only && out !== '-') {
+    let earlier: CaseRow[] = [];
+    try {
+      earlier = rowsOf(readFileSync(out!, 'utf8'));
+    } catch {
+      // No earlier report: this one has only the rows just run.
+    }
+    const byName = new Map([...earlier, ...rows].map((r) => [r.name, r]));
+    all = cases.flatMap((c) => byName.get(c.name) ?? []);
+  }
+  const report = renderReport(all, machine(), long);
   if (out === '-') process.stdout.write(report);
   else {
     writeFileSync(out!, report);
     process.stderr.write(`wrote ${out}\n`);
   }
-  return rows.every((r) => r.result.survived) ? 0 : 1;
+  return all.every((r) => r.result.survived) ? 0 : 1;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -456,7 +456,7 @@ function componentCase(component: SdkComponent): ReliabilityCase {
         figure:
           `${faults.length - failures.length}/${faults.length} faults: results unchanged, healthy processor ` +
           `${baseline.healthySpans}/${baseline.healthySpans} spans; worst flush/shutdown ${Math.round(worstShutdown)} ms ` +
-          `(bound ${SDK_SHUTDOWN_TIMEOUT_MS} ms)`,
+          `(deadline ${SDK_SHUTDOWN_TIMEOUT_MS} ms + timer latency; unbounded if it hung)`,
         detail:
           `${faults.map((f) => f.name).join('; ')}. ${size.sessions} sessions × ${size.turnsPerSession} turns + a ` +
           `tool call each, the faulty part ahead of a healthy span processor and metric reader in setupTelemetry` +

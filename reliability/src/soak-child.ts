@@ -4,6 +4,7 @@
 // After warm-up it samples memory (after a full GC) at every window's end and times the window's batches against
 // a young reference in the same moment, so a machine-load change cannot pass for a trend. Reports over IPC.
 // Run by soak.ts with `--expose-gc --import tsx`.
+import { readFileSync } from 'node:fs';
 import { writeHeapSnapshot } from 'node:v8';
 import { AgentRegistry } from '@agentrace/core';
 import { setupTelemetry } from '@agentrace/otel-exporter';
@@ -33,6 +34,9 @@ export interface MemorySample {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** Linux: rss split into anonymous memory (heaps, malloc) and file-backed pages (the node binary, libraries). */
+  rssAnon?: number;
+  rssFile?: number;
 }
 
 /**
@@ -81,7 +85,9 @@ function memory(turns: number): MemorySample {
   gc();
   gc();
   const m = process.memoryUsage();
+  const split = rssSplit();
   return {
+    ...split,
     turns,
     rss: mib(m.rss),
     heapUsed: mib(m.heapUsed),
@@ -89,6 +95,19 @@ function memory(turns: number): MemorySample {
     external: mib(m.external),
     arrayBuffers: mib(m.arrayBuffers),
   };
+}
+
+/** RssAnon and RssFile from /proc/self/status (Linux), in MiB. */
+function rssSplit(): { rssAnon?: number; rssFile?: number } {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024;
+    const rssAnon = kb('RssAnon');
+    const rssFile = kb('RssFile');
+    return Number.isFinite(rssAnon) && Number.isFinite(rssFile) ? { rssAnon, rssFile } : {};
+  } catch {
+    return {};
+  }
 }
 
 let unhandled = 0;

@@ -40,7 +40,8 @@ export const SOAK_SIZES: Record<'short' | 'long', Record<SoakStart['mode'], Soak
  * The bounds the soak holds, after warm-up. Memory is read after a full GC.
  * - heap: heapUsed at the end within `heapGrowthMiB` of the start, and its least-squares slope under
  *   `heapSlopeMiBPerMillion` MiB per 10^6 turns (a per-turn leak of even 8 bytes shows as 7.6 MiB per 10^6);
- * - rss: growth under `rssGrowthMiB` (see RELIABILITY.md for what the remaining rss movement is);
+ * - rss: growth (median of the last three readings against the first three) under `rssGrowthMiB` (see
+ *   RELIABILITY.md for what the remaining rss movement is);
  * - time: the last window's per-turn time against its young reference, divided by the first window's, under
  *   `timeRatio` (a load change moves both the window and its reference, so it cancels).
  * The short mode checks the same relative bounds, looser (a few windows of 4,000 turns are noisy).
@@ -85,7 +86,13 @@ export async function runSoak(
 
 /** The figures a soak report gives. */
 export interface SoakFigures {
+  /**
+   * Median rss of the last three samples minus that of the first three: rss moves by several MiB from one
+   * reading to the next as the allocator takes and returns pages, so a trend is read from medians, not endpoints.
+   */
   rssGrowthMiB: number;
+  /** Highest minus lowest rss reading after warm-up. */
+  rssRangeMiB: number;
   heapGrowthMiB: number;
   /** Least-squares slope of heapUsed, MiB per 10^6 turns. */
   heapSlopeMiBPerMillion: number;
@@ -95,7 +102,14 @@ export interface SoakFigures {
   lastPerTurnUs: number;
   heapTotalGrowthMiB: number;
   externalGrowthMiB: number;
+  /** Linux: growth of rss's anonymous and file-backed parts, medians as for rss (NaN elsewhere). */
+  rssAnonGrowthMiB: number;
+  rssFileGrowthMiB: number;
 }
+
+const med3 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** Median of the last three readings minus the median of the first three. */
+const trend = (xs: number[]) => med3(xs.slice(-3)) - med3(xs.slice(0, 3));
 
 /** Reads the figures off a report. */
 export function soakFigures(r: SoakReport): SoakFigures {
@@ -113,14 +127,18 @@ export function soakFigures(r: SoakReport): SoakFigures {
   }
   const w0 = r.windows[0]!;
   const wn = r.windows.at(-1)!;
+  const rss = r.samples.map((s) => s.rss);
   return {
-    rssGrowthMiB: last.rss - first.rss,
+    rssGrowthMiB: trend(rss),
+    rssRangeMiB: Math.max(...rss) - Math.min(...rss),
     heapGrowthMiB: last.heapUsed - first.heapUsed,
     heapSlopeMiBPerMillion: den > 0 ? num / den : 0,
     timeRatio: wn.vsYoung / w0.vsYoung,
     firstPerTurnUs: w0.perTurnUs,
     lastPerTurnUs: wn.perTurnUs,
     heapTotalGrowthMiB: last.heapTotal - first.heapTotal,
+    rssAnonGrowthMiB: trend(r.samples.map((s) => s.rssAnon ?? Number.NaN)),
+    rssFileGrowthMiB: trend(r.samples.map((s) => s.rssFile ?? Number.NaN)),
     externalGrowthMiB: last.external - first.external,
   };
 }
@@ -168,7 +186,7 @@ function soakCase(mode: SoakStart['mode']): ReliabilityCase {
           `bounds: |heap| < ${bounds.heapGrowthMiB} MiB, heap slope < ${bounds.heapSlopeMiBPerMillion} MiB/10^6 turns ` +
           `(was ${f.heapSlopeMiBPerMillion.toFixed(2)}), rss < ${bounds.rssGrowthMiB} MiB, time ratio < ${bounds.timeRatio}; ` +
           `${f.firstPerTurnUs.toFixed(1)} → ${f.lastPerTurnUs.toFixed(1)} µs/turn (absolute, load-dependent); ` +
-          `heapTotal ${signed(f.heapTotalGrowthMiB)} MiB, external ${signed(f.externalGrowthMiB, 2)} MiB; ` +
+          `rss range ${f.rssRangeMiB.toFixed(1)} MiB (anonymous ${signed(f.rssAnonGrowthMiB)}, file-backed ${signed(f.rssFileGrowthMiB)} MiB), heapTotal ${signed(f.heapTotalGrowthMiB)} MiB, external ${signed(f.externalGrowthMiB, 2)} MiB; ` +
           `spans dropped by the bounded processor: ${r.droppedSpans}` +
           (problems.length ? `; FAILED: ${problems.join('; ')}` : ''),
       };
