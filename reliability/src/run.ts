@@ -121,13 +121,13 @@ export function rowsOf(report: string): CaseRow[] {
 function rowsOfTable(report: string): CaseRow[] {
   const ranAt = /^- Date: (\S+?),?(?: |$)/m.exec(report)?.[1];
   const command = /^- Command: `([^`]+)`/m.exec(report)?.[1];
-  const unescape = (c: string) => c.trim().replaceAll('\\|', '|');
+  const unescapeCell = (c: string) => c.trim().replaceAll('\\|', '|');
   return report.split('\n').flatMap((line): CaseRow[] => {
     if (!line.startsWith('| `')) return [];
     const cells = line
       .split(/(?<!\\)\|/)
       .slice(1, -1)
-      .map(unescape);
+      .map(unescapeCell);
     if (cells.length !== 5) return [];
     const [name, description, verdict, figure, detailCell] = cells as [
       string,
