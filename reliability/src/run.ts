@@ -244,5 +244,7 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exitCode = await main(process.argv.slice(2));
+  // `pnpm reliability -- --only …` passes its `--` through; it is not an option.
+  const args = process.argv.slice(2);
+  process.exitCode = await main(args[0] === '--' ? args.slice(1) : args);
 }
