@@ -48,11 +48,13 @@ export const SOAK_SIZES: Record<'short' | 'long', Record<SoakStart['mode'], Soak
  */
 export const SOAK_BOUNDS = {
   long: { heapGrowthMiB: 2, heapSlopeMiBPerMillion: 2, rssGrowthMiB: 16, timeRatio: 1.2 },
+  // Short: three windows of 2,000 turns, often run beside other test files on a loaded CI machine; a leak of
+  // 2 KiB per turn (what each ended worker held in the registry) still fails the heap bound.
   short: {
-    heapGrowthMiB: 4,
+    heapGrowthMiB: 6,
     heapSlopeMiBPerMillion: Number.POSITIVE_INFINITY,
     rssGrowthMiB: 32,
-    timeRatio: 1.6,
+    timeRatio: 2,
   },
 } as const;
 
