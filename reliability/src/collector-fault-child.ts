@@ -16,6 +16,11 @@ export interface FaultChildReport {
   turns: number;
   ok: number;
   turnsPerSecond: number;
+  /**
+   * Turns per second of the process's own CPU time (user + system) over the same loop: unlike the wall-clock
+   * rate, barely moved by other processes on a shared machine, and it includes the export work the fault causes.
+   */
+  turnsPerCpuSecond: number;
   rssStartMiB: number;
   rssPeakMiB: number;
   heapEndMiB: number;
@@ -60,6 +65,7 @@ process.once('message', async (start: Start) => {
   let ok = 0;
   const session = agent.open();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < start.turns; i++) {
     await turn(session);
     ok++;
@@ -70,6 +76,8 @@ process.once('message', async (start: Start) => {
     }
   }
   const elapsed = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   session.complete();
   send({ type: 'shutdown' });
   const s0 = performance.now();
@@ -79,6 +87,7 @@ process.once('message', async (start: Start) => {
     turns: start.turns,
     ok,
     turnsPerSecond: (start.turns / elapsed) * 1000,
+    turnsPerCpuSecond: (start.turns / cpuMs) * 1000,
     rssStartMiB: rssStart,
     rssPeakMiB: Math.max(rssPeak, memoryMiB().rss),
     heapEndMiB: memoryMiB().heap,

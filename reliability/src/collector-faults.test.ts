@@ -1,15 +1,17 @@
 // Short variant of the collector-fault case (the long one, with turn-rate ratios over interleaved rounds, is
 // `pnpm reliability`). Each fault runs in its own process against a real loopback server that misbehaves.
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  demoProblems,
+  FAULT_EXPORT_TIMEOUT_MS as EXPORT_TIMEOUT_MS,
+  faultRunProblems,
+  FAULT_EXIT_MARGIN_MS as MARGIN_MS,
+  FAULT_SHUTDOWN_DEADLINE_MS as SHUTDOWN_DEADLINE_MS,
+} from './collector-fault-cases.js';
 import { type FaultRun, runAgainstCollector, runDemoAgainst } from './collector-faults.js';
 import { COLLECTOR_FAULTS, CollectorFault } from './faulty-collector.js';
 
 const TURNS = 2000;
-const EXPORT_TIMEOUT_MS = 1000;
-/** setupTelemetry's shutdown deadline: exportTimeoutMs + 1 s. */
-const SHUTDOWN_DEADLINE_MS = EXPORT_TIMEOUT_MS + 1000;
-/** Process start-up and teardown on a loaded 2-core machine; the deadline above is what is being held. */
-const MARGIN_MS = 2000;
 
 const runs = new Map<string, FaultRun>();
 beforeAll(async () => {
@@ -55,6 +57,8 @@ describe('collector faults: the app is unaffected, shutdown keeps its deadline, 
         expect(run.dropped.spans).toBe(TURNS + 1);
         expect(told).toHaveLength(1);
       }
+      // The long run's row verdict agrees.
+      expect(faultRunProblems(run)).toEqual([]);
     });
   }
 });
@@ -75,5 +79,6 @@ describe('the demo against a collector that hangs', () => {
     const costs = (s: string) =>
       s.slice(s.indexOf('Cost by agent and model'), s.indexOf('What this run showed'));
     expect(costs(hangs.stdout)).toBe(costs(none.stdout));
+    expect(demoProblems(none, hangs)).toEqual([]);
   }, 60_000);
 });

@@ -61,8 +61,10 @@ export async function runAgainstCollector(fault: CollectorFault, opts: FaultRunO
 export interface FaultCase {
   fault: CollectorFault;
   run: FaultRun;
-  /** Fault turn rate ÷ healthy-collector turn rate (median over the rounds). */
+  /** Fault turn rate ÷ healthy-collector turn rate, wall clock (median over the rounds). */
   rateRatio: number;
+  /** The same on the process's CPU time (see FaultChildReport.turnsPerCpuSecond). */
+  cpuRateRatio: number;
   /** Exit time minus the baseline's exit time (ms). */
   exitDeltaMs: number;
 }
@@ -90,6 +92,7 @@ export async function collectorFaultCases(
     return s[Math.floor(s.length / 2)]!;
   };
   const baseRate = med(base.map((b) => b.turnsPerSecond));
+  const baseCpuRate = med(base.map((b) => b.turnsPerCpuSecond));
   const baseExit = med(base.map((b) => b.exitMs));
   const cases = faults.map((fault) => {
     const list = runs.get(fault)!;
@@ -98,6 +101,7 @@ export async function collectorFaultCases(
       fault,
       run: worst,
       rateRatio: med(list.map((l) => l.turnsPerSecond)) / baseRate,
+      cpuRateRatio: med(list.map((l) => l.turnsPerCpuSecond)) / baseCpuRate,
       exitDeltaMs: worst.exitMs - baseExit,
     };
   });

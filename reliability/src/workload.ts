@@ -14,13 +14,20 @@ export function priceTable(): PriceTable {
 /** SIMULATED provider response in OpenAI's shape. */
 export interface Completion {
   id: string;
+  /** What response detection keys on (`usage: 'auto'` reads nothing from an object without it). */
+  object: 'chat.completion';
   model: string;
   usage: { prompt_tokens: number; completion_tokens: number };
 }
 
 /** A completion with the given token counts. */
 export function completion(input = 1200, output = 350): Completion {
-  return { id: 'chatcmpl-sim', model: MODEL, usage: { prompt_tokens: input, completion_tokens: output } };
+  return {
+    id: 'chatcmpl-sim',
+    object: 'chat.completion',
+    model: MODEL,
+    usage: { prompt_tokens: input, completion_tokens: output },
+  };
 }
 
 const FIXED = Object.freeze(completion());

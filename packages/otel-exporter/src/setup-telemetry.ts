@@ -13,6 +13,8 @@ import { renderCostTable } from './cost-table.js';
 import { DroppedTelemetry, type DroppedTelemetryCounts, displayUrl } from './dropped-telemetry.js';
 import { GuardedMetricExporter, settle } from './export-guard.js';
 import { histogramViews } from './histogram-views.js';
+import { IsolatedSampler } from './isolated-sampler.js';
+import { IsolatedSpanProcessor } from './isolated-span-processor.js';
 import { createMetricExporter, createSpanExporter } from './otlp-exporters.js';
 import { PrometheusEndpoint } from './prometheus-endpoint.js';
 import { type ResolvedTelemetryConfig, resolveSetup } from './resolve-config.js';
@@ -120,6 +122,12 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
  */
 const READER_DEADLINE_MARGIN_MS = 1000;
 
+/**
+ * How often the cost reader collects for nothing but to let the SDK drop what it keeps for it between other
+ * readers' collections (see CollectingReader): bounds that to ten seconds' worth of exports or scrapes.
+ */
+const COST_READER_COMPACT_INTERVAL_MS = 10_000;
+
 class Telemetry implements TelemetryHandle {
   readonly config: ResolvedTelemetryConfig;
   readonly tracerProvider: NodeTracerProvider;
@@ -176,16 +184,17 @@ class Telemetry implements TelemetryHandle {
     if (config.traces.exporters.includes('console')) {
       spanProcessors.push(new TerminalSpanProcessor({ output, style, dropped: this.#dropped }));
     }
-    spanProcessors.push(...(opts.spanProcessors ?? []));
+    // The user's processors and sampler are isolated: the SDK calls them unguarded on every span (see each class).
+    for (const p of opts.spanProcessors ?? []) spanProcessors.push(new IsolatedSpanProcessor(p, this.#warn));
     this.tracerProvider = new NodeTracerProvider({
       resource: this.resource,
-      sampler: setup.sampler,
+      sampler: config.sampler === 'custom' ? new IsolatedSampler(setup.sampler, this.#warn) : setup.sampler,
       spanProcessors,
     });
 
     const readers: MetricReader[] = [];
     if (config.metrics.exporters.length > 0) {
-      this.#costReader = new CollectingReader();
+      this.#costReader = new CollectingReader({ compactIntervalMs: COST_READER_COMPACT_INTERVAL_MS });
       readers.push(this.#costReader);
     }
     if (config.metrics.otlp !== undefined) {

@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { catchAsyncFailure } from './async-failure.js';
 
 /** Stops a subscription. Also usable with `using` where the runtime supports explicit resource management. */
 export interface Disposable {
@@ -15,6 +16,8 @@ export interface Disposable {
  * ```
  */
 export type Listener<T> = (listener: (value: T) => void) => Disposable;
+
+const warnListener = (err: unknown) => diag.warn('agentrace: an event listener threw; ignoring it', err);
 
 /**
  * Holds the listeners of one typed event. A listener that throws is reported through the OpenTelemetry
@@ -40,9 +43,9 @@ export class Emitter<T> {
   emit(value: T): void {
     for (const listener of this.#listeners) {
       try {
-        listener(value);
+        catchAsyncFailure(listener(value), warnListener);
       } catch (err) {
-        diag.warn('agentrace: an event listener threw; ignoring it', err);
+        warnListener(err);
       }
     }
   }

@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { catchAsyncFailure } from '../common/async-failure.js';
 import { type JsonLinesOptions, JsonLinesWriter } from '../common/json-lines-writer.js';
 import { RingBuffer } from '../common/ring-buffer.js';
 import type { AgentEvent } from './agent-event.js';
@@ -84,13 +85,16 @@ export class FanOutEventSink implements EventSink {
   emit(event: AgentEvent): void {
     for (const sink of this.sinks) {
       try {
-        sink.emit(event);
+        catchAsyncFailure(sink.emit(event), warnFanOut);
       } catch (err) {
-        diag.warn('agentrace: an event sink threw; the other sinks still get the event', err);
+        warnFanOut(err);
       }
     }
   }
 }
+
+const warnFanOut = (err: unknown) =>
+  diag.warn('agentrace: an event sink threw; the other sinks still get the event', err);
 
 /** Options of a {@link JsonLinesEventSink}. */
 export type JsonLinesEventSinkOptions = JsonLinesOptions;

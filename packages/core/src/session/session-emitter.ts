@@ -1,8 +1,11 @@
 import type { Attributes, Span } from '@opentelemetry/api';
+import { catchAsyncFailure } from '../common/async-failure.js';
 import type { AgentEvent } from '../lifecycle/agent-event.js';
 import { type EventSink, RingBufferEventSink } from '../lifecycle/event-sink.js';
 import type { SessionTelemetry } from '../telemetry/session-telemetry.js';
 import { reportSinkError } from './sink-errors.js';
+
+const reportEventSinkError = (err: unknown) => reportSinkError('event', err);
 
 /**
  * @internal Where a session's agent events go: kept in its ring buffer, fed to the configured sink (isolated: a
@@ -30,7 +33,7 @@ export class SessionEmitter {
     const sink = this.#sink;
     if (sink) {
       try {
-        sink.emit(event);
+        catchAsyncFailure(sink.emit(event), reportEventSinkError);
       } catch (err) {
         reportSinkError('event', err);
       }

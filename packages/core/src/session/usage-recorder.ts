@@ -1,4 +1,5 @@
 import type { UsageFacts } from '../adapters/response-facts.js';
+import { catchAsyncFailure } from '../common/async-failure.js';
 import { AgentEvent } from '../lifecycle/agent-event.js';
 import { AgentEventName, AgentEventStatus } from '../lifecycle/event-names.js';
 import * as sc from '../telemetry/semconv.js';
@@ -14,6 +15,8 @@ import { reportSinkError } from './sink-errors.js';
 export const UNSPECIFIED_MODEL = 'unspecified';
 
 const NO_PRICE_QUERY = Object.freeze({});
+
+const reportUsageSinkError = (err: unknown) => reportSinkError('usage', err);
 
 /**
  * @internal A session's usage and budget bookkeeping: prices each call's usage into the tracker, records it on
@@ -60,7 +63,7 @@ export class UsageRecorder {
     const sink = this.#cfg.usageSink;
     if (sink) {
       try {
-        sink.record(key, usage, costUsd);
+        catchAsyncFailure(sink.record(key, usage, costUsd), reportUsageSinkError);
       } catch (err) {
         reportSinkError('usage', err);
       }

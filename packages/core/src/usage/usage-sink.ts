@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { catchAsyncFailure } from '../common/async-failure.js';
 import { systemWallClock, type WallClock } from '../common/clock.js';
 import { type JsonLinesOptions, JsonLinesWriter } from '../common/json-lines-writer.js';
 import { RingBuffer } from '../common/ring-buffer.js';
@@ -101,13 +102,16 @@ export class FanOutUsageSink implements UsageSink {
   record(model: string, usage: UsageSnapshot, costUsd: number): void {
     for (const sink of this.sinks) {
       try {
-        sink.record(model, usage, costUsd);
+        catchAsyncFailure(sink.record(model, usage, costUsd), warnFanOut);
       } catch (err) {
-        diag.warn('agentrace: a usage sink threw; the other sinks still get the record', err);
+        warnFanOut(err);
       }
     }
   }
 }
+
+const warnFanOut = (err: unknown) =>
+  diag.warn('agentrace: a usage sink threw; the other sinks still get the record', err);
 
 /** Options of a {@link JsonLinesUsageSink}. */
 export interface JsonLinesUsageSinkOptions extends JsonLinesOptions, UsageSinkClockOptions {}
