@@ -3,8 +3,10 @@
 import type { ReliabilityCase } from './case.js';
 import { collectorFaultCaseList, demoAgainstFaultsCase } from './collector-fault-cases.js';
 import { concurrencyCase } from './concurrency.js';
-import { fuzzCase } from './fuzz-case.js';
+import { fuzzCase } from './fuzz.js';
 import { nonErrorThrowsCase } from './non-error-throws.js';
+import { redisBudgetFleetCase } from './redis-budget-fleet.js';
+import { redisSigkillCase, redisSigstopCase } from './redis-faults.js';
 import { sdkFaultCaseList } from './sdk-faults.js';
 import { soakCaseList } from './soak.js';
 
@@ -17,4 +19,7 @@ export const cases: readonly ReliabilityCase[] = [
   fuzzCase,
   nonErrorThrowsCase,
   concurrencyCase,
+  redisSigkillCase,
+  redisSigstopCase,
+  redisBudgetFleetCase,
 ];

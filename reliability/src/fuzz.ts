@@ -195,7 +195,9 @@ export async function fuzzEntryPoints(runs: number, seed?: number): Promise<Fuzz
     fc.asyncProperty(thrownArb, async (thrown) => {
       count('runTurn work throwing any value');
       const before = session.tracker.totalCost();
-      const events = session.events.length;
+      // The session keeps its newest events only (a bounded buffer): what this input added is what follows the
+      // newest event seen before it, not an index that stops moving once the buffer is full.
+      const lastBefore = session.events.at(-1);
       let seen: unknown = Symbol('none');
       try {
         await withDeadline(
@@ -213,8 +215,9 @@ export async function fuzzEntryPoints(runs: number, seed?: number): Promise<Fuzz
       }
       if (seen !== thrown) throw new Error(`the thrown ${describe(thrown)} came back as ${describe(seen)}`);
       // Classified: the recovery event names the failure scenario the thrown value was classified into.
-      const failed = session.events
-        .slice(events)
+      const after = session.events;
+      const failed = after
+        .slice(lastBefore === undefined ? 0 : after.lastIndexOf(lastBefore) + 1)
         .some((e) => typeof e.data?.scenario === 'string' && e.data.scenario.length > 0);
       if (!failed) throw new Error(`no event classified the thrown ${describe(thrown)}`);
       assertSessionSound(session, before);
