@@ -285,6 +285,31 @@ describe('OpenAIInstrumentation', () => {
     expect(res).toEqual({ hello: 'world' });
     expect(otel.spans()).toHaveLength(1);
   });
+
+  it('a chat completion or a Responses object without usage: the span keeps its response model, id and finish reasons', async () => {
+    const { usage: _u, ...chatWithoutUsage } = OPENAI_CHAT_CACHED;
+    provider.enqueue({ json: chatWithoutUsage });
+    await client.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
+    const { usage: _r, ...responseWithoutUsage } = OPENAI_RESPONSE;
+    provider.enqueue({ json: responseWithoutUsage });
+    await client.responses.create({ model: 'gpt-4.1', input: 'Describe the photo.' });
+    const [chat, response] = otel.spans();
+    expect(chat!.attributes).toMatchObject({
+      'gen_ai.response.model': OPENAI_CHAT_CACHED.model,
+      'gen_ai.response.id': OPENAI_CHAT_CACHED.id,
+      'gen_ai.response.finish_reasons': ['stop'],
+    });
+    expect(response!.attributes).toMatchObject({
+      'gen_ai.response.model': OPENAI_RESPONSE.model,
+      'gen_ai.response.id': OPENAI_RESPONSE.id,
+      'gen_ai.response.finish_reasons': ['completed'],
+    });
+    for (const span of [chat!, response!]) {
+      expect(span.attributes['gen_ai.usage.input_tokens']).toBeUndefined();
+      expect(span.attributes['agentrace.usage.cost']).toBeUndefined();
+      expect(span.events.map((e) => e.name)).toContain('agentrace.usage.undetected');
+    }
+  });
 });
 
 describe('OpenAIInstrumentation outside its range', () => {

@@ -4,16 +4,17 @@ import {
   InstrumentationBase,
   type InstrumentationConfig,
   InstrumentationNodeModuleDefinition,
-  isWrapped,
 } from '@opentelemetry/instrumentation';
 import {
   type ClientInstrumentationOptions,
+  guarded,
   type ResolvedClientOptions,
   resolveClientOptions,
   validateClientOptions,
 } from '../clients/client-call.js';
 import { satisfiesMajorRange } from '../clients/version-range.js';
 import { INSTRUMENTATION_PACKAGE_NAME } from '../package-name.js';
+import { chainHasAgentrace, isOfficialWrapper, unwrapOwn, wrapOver } from './official-coexistence.js';
 import { type ClientMethod, type OpenAITracing, wrapCreate } from './patch-openai.js';
 import { OpenAIOperation } from './request-attributes.js';
 
@@ -102,9 +103,8 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
           return exports;
         },
         (exports: unknown) => {
-          for (const [proto, method] of targets(exports)) {
-            if (proto && isWrapped(proto[method])) this._unwrap(proto, method);
-          }
+          // Only agentrace's own wrapper: an official one beneath it stays.
+          for (const [proto, method] of targets(exports)) if (proto) unwrapOwn(proto, method);
         },
       ),
     ];
@@ -116,11 +116,24 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     for (const [proto, method, op] of targets(exports)) {
       if (!proto || typeof proto[method] !== 'function') continue;
       patched++;
-      if (isWrapped(proto[method])) continue;
-      this._wrap(proto, method, (original) => wrapCreate(tracing, original as ClientMethod, op));
+      // Patching twice is harmless; an official wrapper already there is wrapped over and called past.
+      if (chainHasAgentrace(proto[method])) continue;
+      this.#wrap(tracing, proto, method, op);
+      // The official instrumentation enabled after agentrace unwraps it and wraps the method in the same
+      // synchronous require/import dispatch: once that is done, agentrace wraps over it (official-coexistence.ts).
+      queueMicrotask(() =>
+        guarded('openai rewrap', () => {
+          if (this.isEnabled() && isOfficialWrapper(proto[method]) && !chainHasAgentrace(proto[method]))
+            this.#wrap(tracing, proto, method, op);
+        }),
+      );
     }
     if (patched === 0)
       diag.warn(`agentrace: openai ${version ?? '?'} has no resource it can patch; left as is`);
+  }
+
+  #wrap(tracing: OpenAITracing, proto: Record<string, unknown>, method: string, op: OpenAIOperation): void {
+    wrapOver(proto, method, (original) => wrapCreate(tracing, original as ClientMethod, op));
   }
 }
 

@@ -17,7 +17,13 @@ import {
   serverAttributes,
 } from '../clients/client-call.js';
 import { recordRequestContent, recordResponseContent } from '../clients/message-content.js';
-import { activeModelCall, type ModelCall, startModelCall } from '../frameworks/model-call.js';
+import {
+  activeModelCall,
+  type ModelCall,
+  type ModelCallEnd,
+  startModelCall,
+} from '../frameworks/model-call.js';
+import { beneathOfficial, markAgentraceWrapper, officialSpanActive } from './official-coexistence.js';
 import { OpenAIOperation, openAIRequestAttributes } from './request-attributes.js';
 
 /** What the wrappers need of the instrumentation that installed them, read at each call. @internal */
@@ -77,9 +83,18 @@ export function wrapCreate(
   original: ClientMethod,
   op: OpenAIOperation,
 ): ClientMethod {
-  return function create(this: unknown, ...args: unknown[]) {
+  const create = function create(this: unknown, ...args: unknown[]) {
     const parent = context.active();
-    if (!tracing.enabled || inside > 0 || activeModelCall(parent)) return original.apply(this, args);
+    // What is beneath now (`wrapOver` may drop an official wrapper from it when that one is disabled).
+    const beneath = ((create as { __original?: unknown }).__original ?? original) as ClientMethod;
+    if (!tracing.enabled) return beneath.apply(this, args);
+    // A call agentrace records (or leaves to an enclosing agentrace call) goes past the official
+    // `@opentelemetry/instrumentation-openai` wrapper: one span, one set of token metrics (see
+    // official-coexistence.ts for why this and not suppressTracing).
+    const bare = beneathOfficial(beneath);
+    if (inside > 0 || activeModelCall(parent)) return bare.apply(this, args);
+    // A recording official span is already this call's span: it stays the one.
+    if (officialSpanActive(parent)) return beneath.apply(this, args);
     const body = args[0];
     const params = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const request: CallRequest = {
@@ -109,7 +124,7 @@ export function wrapCreate(
     let result: unknown;
     inside++;
     try {
-      result = context.with(started.context, () => original.apply(this, args));
+      result = context.with(started.context, () => bare.apply(this, args));
     } catch (err) {
       guarded('openai failure', () => failCall(started, err, options.maxLength));
       throw err;
@@ -122,6 +137,8 @@ export function wrapCreate(
     });
     return returned;
   };
+  markAgentraceWrapper(create);
+  return create;
 }
 
 /**
@@ -226,7 +243,8 @@ function respond(
     return;
   }
   if (request.contentShape) recordResponseContent(call, data, request.contentShape, options);
-  call.end(endFromFacts(readFacts(call, request.op, data)));
+  const facts = readFacts(call, request.op, data);
+  call.end(facts ? endFromFacts(facts) : responseOnly(data));
 }
 
 /**
@@ -267,6 +285,31 @@ function readFacts(call: ModelCall, op: OpenAIOperation, data: unknown): Respons
   } catch (err) {
     undetected(call, err instanceof Error ? err.message : String(err));
     return undefined;
+  }
+}
+
+// Usage of zero, in each shape's words: lets core's reader take the response facts of a body that came
+// without usage (a proxy that strips it, a server that never sends it). Only those facts are kept.
+const NO_USAGE: Record<string, Record<string, number>> = {
+  'chat.completion': { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+  response: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
+};
+
+/** The response model, id and finish reasons of a body without usage, as core reads them. */
+function responseOnly(data: unknown): ModelCallEnd {
+  try {
+    const body = data as { object?: unknown; usage?: unknown } | undefined;
+    const placeholder = typeof body?.object === 'string' ? NO_USAGE[body.object] : undefined;
+    if (!placeholder || (body?.usage !== undefined && body.usage !== null)) return {};
+    const facts = detectResponse({ ...body, usage: placeholder });
+    if (!facts) return {};
+    return {
+      ...(facts.responseModel !== undefined && { responseModel: facts.responseModel }),
+      ...(facts.responseId !== undefined && { responseId: facts.responseId }),
+      ...(facts.finishReasons !== undefined && { finishReasons: [...facts.finishReasons] }),
+    };
+  } catch {
+    return {};
   }
 }
 
