@@ -8,8 +8,8 @@
  * SIGTERM/SIGINT and on an uncaught exception, within a bounded time and without changing the exit. When another
  * setup registered tracer and meter providers first, they are used instead of a second SDK (and said so once).
  */
-import { register } from 'node:module';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { ESM_HOOKED_MODULES, registerEsmHook } from './register/esm-hook.js';
 import { flushOnExit } from './register/flush-on-exit.js';
 import { selectInstrumentations } from './register/instrumentations.js';
 import { registerTelemetry } from './register/register-telemetry.js';
@@ -35,7 +35,7 @@ function start(): void {
   const g = globalThis as { [STARTED]?: true };
   if (g[STARTED]) return;
   g[STARTED] = true;
-  if (!loadedByRequire()) register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  if (!loadedByRequire()) registerEsmHook(ESM_HOOKED_MODULES, import.meta.url);
   const telemetry = registerTelemetry(process.stderr);
   // Without providers given, the instrumentations take the global ones: agentrace's, or the ones borrowed.
   registerInstrumentations({ instrumentations: selectInstrumentations(process.env).map((i) => i.create()) });

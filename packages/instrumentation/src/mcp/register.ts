@@ -10,8 +10,8 @@
  * This is the MCP-only entry. `@agentrace/instrumentation/register` enables every instrumentation agentrace
  * has, MCP included.
  */
-import { register } from 'node:module';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { MCP_ESM_HOOKED_MODULES, registerEsmHook } from '../register/esm-hook.js';
 import { flushOnExit } from '../register/flush-on-exit.js';
 import { registerTelemetry } from '../register/register-telemetry.js';
 import { McpInstrumentation } from './mcp-instrumentation.js';
@@ -19,7 +19,7 @@ import { McpInstrumentation } from './mcp-instrumentation.js';
 // The same setup and exit handling as the general entry (bounded flush, exit code and signals kept, providers
 // another setup registered first reused), with only the MCP instrumentation enabled.
 if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  registerEsmHook(MCP_ESM_HOOKED_MODULES, import.meta.url);
   const telemetry = registerTelemetry(process.stderr);
   registerInstrumentations({ instrumentations: [new McpInstrumentation()] });
   flushOnExit(telemetry);
