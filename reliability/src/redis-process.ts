@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type RespValue, redisCommand } from '../../test/helpers/redis-server.js';
+import { freePort, type RespValue, redisCommand, untilReady } from '../../test/helpers/redis-server.js';
 
 /** The persistence the fault cases run Redis with (the row's detail states it). */
 export const REDIS_PERSISTENCE = `appendonly yes, appendfsync ${process.env.REDIS_APPENDFSYNC ?? 'always'}, no RDB snapshots`;
@@ -69,34 +69,7 @@ export async function startRedisProcess(
         resolve();
       }),
     );
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        proc.kill('SIGKILL');
-        reject(new Error(`redis-server did not start within 10 s:\n${output}`));
-      }, 10_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          proc.stdout?.off('data', onData);
-          proc.stdout?.resume();
-          resolve();
-        }
-      };
-      proc.stdout?.on('data', onData);
-      proc.stderr?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      proc.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`));
-      });
-    });
+    await untilReady(proc, 10_000);
   };
 
   const kill = async () => {

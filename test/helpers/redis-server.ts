@@ -120,6 +120,41 @@ export function redisCommand(port: number, args: string[]): Promise<RespValue> {
 }
 
 /**
+ * Resolves once the redis-server `proc` logs that it accepts connections; rejects (with what it printed) when it
+ * exits first, fails to spawn, or is not ready within `timeoutMs` (then it is killed).
+ */
+export function untilReady(proc: ChildProcess, timeoutMs: number): Promise<void> {
+  let output = '';
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`redis-server did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        proc.stdout?.off('data', onData);
+        proc.stdout?.resume();
+        resolve();
+      }
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    proc.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+/**
  * Starts a real `redis-server` for a test: `--port <free> --bind 127.0.0.1 --dir <temp> --save '' --appendonly no`,
  * and resolves once it accepts connections. Always `close()` it (e.g. in `afterAll`).
  *
@@ -153,34 +188,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         resolve();
       }),
     );
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        proc.kill('SIGKILL');
-        reject(new Error(`redis-server did not start within ${startTimeoutMs} ms:\n${output}`));
-      }, startTimeoutMs);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          proc.stdout?.off('data', onData);
-          proc.stdout?.resume();
-          resolve();
-        }
-      };
-      proc.stdout?.on('data', onData);
-      proc.stderr?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      proc.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`));
-      });
-    });
+    await untilReady(proc, startTimeoutMs);
   };
 
   const stop = async (opts: { save?: boolean } = {}): Promise<void> => {
